@@ -1,0 +1,282 @@
+"""Persisted results: Parquet tables plus a manifest that lets a loader refuse stale results.
+
+``write_results`` stores scores and diagnostics once, so notebooks load instead of
+recomputing. The manifest records the SHA-256 of every input file, the codebook id, version
+and hash, the package version and the parameters; it holds no timestamp, so the same inputs
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .agreement import aggregation_table, icc_table
+from .codebook import Codebook, load_codebook
+from .indices import item_distribution
+from .ingest import SurveyData, read_survey_dir
+from .scoring import Scores, score
+
+__all__ = [
+    "StaleResultsError",
+    "Results",
+    "write_results",
+    "load_results",
+    "load_or_score",
+    "MANIFEST",
+]
+
+MANIFEST = "manifest.json"
+_TABLES = (
+    "respondent_scores",
+    "organisation_scores",
+    "types",
+    "register",
+    "aggregation",
+    "icc",
+    "quarantine",
+    "cell_issues",
+    "answers",
+    "item_distribution",
+)
+
+
+class StaleResultsError(RuntimeError):
+    """Stored results do not match the current inputs, codebook or package version."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """Loaded results: the scores, the diagnostics and the manifest.
+
+    Attributes
+    ----------
+    scores : Scores
+    aggregation : pandas.DataFrame
+        rwg(j) and AD_M per organisation-round, dimension and category (see
+        :func:`dimios_research.agreement.aggregation_table`).
+    icc : pandas.DataFrame
+        ICC(1) and ICC(2) per round, level and unit.
+    quarantine, cell_issues : pandas.DataFrame
+        From validation (no personal data).
+    answers : pandas.DataFrame
+        Respondents wide (``year, organisation_id, respondent_id, role`` and raw item codes,
+        not reverse-keyed; pseudonymised ids).
+    item_distribution : pandas.DataFrame
+        See :func:`dimios_research.indices.item_distribution`.
+    codebook : Codebook
+    manifest : dict
+    """
+
+    scores: Scores
+    aggregation: pd.DataFrame
+    icc: pd.DataFrame
+    quarantine: pd.DataFrame
+    cell_issues: pd.DataFrame
+    answers: pd.DataFrame
+    item_distribution: pd.DataFrame
+    codebook: Codebook
+    manifest: dict
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path:
+    """Write scores and diagnostics as Parquet with ``manifest.json``; return the manifest path.
+
+    Tables: respondent_scores, organisation_scores, types, register, aggregation (rwg(j),
+    AD_M per organisation-round and unit), icc (ICC(1)/ICC(2) per round, level and unit),
+    quarantine and cell_issues (no personal data: ingest removed it).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cb = data.codebook
+    items = cb.items
+    scale_points = cb.scale_points
+    answers = data.respondents.copy()
+    tables = {
+        "respondent_scores": scores.respondents,
+        "organisation_scores": scores.organisations,
+        "types": scores.types,
+        "register": scores.register,
+        "aggregation": aggregation_table(
+            answers,
+            items,
+            scale_points=scale_points,
+            min_respondents=scores.parameters["min_respondents"],
+        ),
+        "icc": icc_table(scores.respondents[scores.respondents["level"] != "overall"]),
+        "quarantine": data.quarantine,
+        "cell_issues": data.cell_issues,
+        "answers": answers.drop(columns=["source_file", "source_row"]),
+        "item_distribution": item_distribution(data),
+    }
+    manifest_tables = {}
+    for name, frame in tables.items():
+        path = out / f"{name}.parquet"
+        frame = frame.copy()
+        for col in frame.columns:  # categoricals round-trip as plain values
+            if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                frame[col] = frame[col].astype(str)
+        frame.reset_index(drop=True).to_parquet(path, index=False)
+        manifest_tables[name] = {"file": path.name, "rows": len(frame), "sha256": _sha256(path)}
+    manifest = {
+        "package": "dimios-research",
+        "package_version": __version__,
+        "codebook": {
+            "id": cb.id,
+            "version": cb.version,
+            "sha256": cb.sha256,
+            "file": Path(cb.source).name,
+            "path": str(Path(cb.source).resolve()),
+        },
+        "inputs": dict(sorted(data.report.file_sha256.items())),
+        "parameters": scores.parameters,
+        "validation": data.report.to_dict()
+        | {"files": sorted(Path(f).name for f in data.report.files)},
+        "tables": manifest_tables,
+    }
+    path = out / MANIFEST
+    path.write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return path
+
+
+def load_results(results_dir: str | Path, data_dir: str | Path | None = None) -> Results:
+    """Load stored results; refuse them when they are stale.
+
+    Parameters
+    ----------
+    results_dir : path
+        Folder written by :func:`write_results` (``dimios-research score``).
+    data_dir : path, optional
+        When given, the SHA-256 of every input file recorded in the manifest must match the
+        file of the same name in this folder.
+
+    Raises
+    ------
+    StaleResultsError
+        The manifest is missing, a table's hash differs, an input file changed or is gone,
+        or the package version differs. The message says to run ``dimios-research score``.
+    """
+    folder = Path(results_dir)
+    manifest_path = folder / MANIFEST
+    rerun = f"run `dimios-research score --data DATA --out {folder}` again"
+    if not manifest_path.is_file():
+        raise StaleResultsError(f"{folder}: no {MANIFEST}; {rerun}")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("package_version") != __version__:
+        raise StaleResultsError(
+            f"{folder}: results were written by dimios-research "
+            f"{manifest.get('package_version')}, this is {__version__}; {rerun}"
+        )
+    if data_dir is not None:
+        for name, digest in manifest["inputs"].items():
+            path = Path(data_dir) / name
+            if not path.is_file() or _sha256(path) != digest:
+                raise StaleResultsError(f"{path}: input changed or missing since scoring; {rerun}")
+    frames = {}
+    for name in _TABLES:
+        entry = manifest["tables"][name]
+        path = folder / entry["file"]
+        if not path.is_file() or _sha256(path) != entry["sha256"]:
+            raise StaleResultsError(f"{path}: table missing or modified; {rerun}")
+        frames[name] = pd.read_parquet(path)
+    codebook = load_codebook(manifest["codebook"]["path"])
+    if codebook.sha256 != manifest["codebook"]["sha256"]:
+        raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
+    params = manifest["parameters"]
+    scores = Scores(
+        respondents=frames["respondent_scores"],
+        organisations=frames["organisation_scores"],
+        types=frames["types"],
+        register=frames["register"],
+        parameters=params,
+    )
+    return Results(
+        scores=scores,
+        aggregation=frames["aggregation"],
+        icc=frames["icc"],
+        quarantine=frames["quarantine"],
+        cell_issues=frames["cell_issues"],
+        answers=frames["answers"],
+        item_distribution=frames["item_distribution"],
+        codebook=codebook,
+        manifest=manifest,
+    )
+
+
+def load_or_score(
+    data_dir: str | Path,
+    results_dir: str | Path | None = None,
+    *,
+    codebook: str | Path | None = None,
+    min_respondents: int = 5,
+    cut: float = 50.0,
+    pseudonym_key: str | None = None,
+) -> Results:
+    """Results for a data folder: load them when fresh, else validate, score and store.
+
+    Parameters
+    ----------
+    data_dir : path
+        Folder with response files and ``organisations.csv``.
+    results_dir : path, optional
+        Cache folder; default ``<data_dir>/../results/<data folder name>`` is *not* used:
+        without a results_dir a temporary in-memory scoring is returned and nothing is
+        written.
+    codebook, min_respondents, cut :
+        Passed to ingest and :func:`dimios_research.scoring.score`. Stored results are
+        reused only when their manifest records the same parameters.
+    pseudonym_key : str, optional
+        Key for respondent pseudonyms (default ``$DIMIOS_PSEUDONYM_KEY`` or the built-in
+        key with a warning; the bundled demo uses its own fixed key).
+
+    Returns
+    -------
+    Results
+    """
+    from .datasets import DEMO_PSEUDONYM_KEY, dataset_path
+
+    data_dir = Path(data_dir)
+    if pseudonym_key is None:
+        try:
+            if data_dir.resolve() == dataset_path("demo").resolve():
+                pseudonym_key = DEMO_PSEUDONYM_KEY
+        except FileNotFoundError:
+            pass
+    if results_dir is not None:
+        try:
+            results = load_results(results_dir, data_dir)
+            params = results.manifest["parameters"]
+            same = (
+                params["min_respondents"] == min_respondents
+                and params["cut"] == cut
+                and (
+                    codebook is None
+                    or Path(codebook).resolve() == Path(results.codebook.source).resolve()
+                )
+            )
+            if same:
+                return results
+        except StaleResultsError:
+            pass
+    data = read_survey_dir(data_dir, codebook, pseudonym_key=pseudonym_key)
+    scores = score(data, min_respondents=min_respondents, cut=cut)
+    target = Path(results_dir) if results_dir is not None else None
+    if target is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            write_results(data, scores, tmp)
+            return load_results(tmp)
+    write_results(data, scores, target)
+    return load_results(target, data_dir)
