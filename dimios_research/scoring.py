@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import stats
+from scipy import sparse, stats
 
 from .codebook import INSTRUMENT_DIR, Codebook
 from .ingest import SurveyData
@@ -38,7 +38,6 @@ __all__ = [
     "Scores",
     "score",
     "score_respondents",
-    "aggregate_organisations",
     "classify_types",
     "maturity_types",
     "to_percent",
@@ -169,6 +168,73 @@ def reverse_keyed(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class _LevelMatrix:
+    """Scores of every respondent (rows) for every unit (columns) of one level, in percent."""
+
+    level: str
+    units: list[str]
+    pct: np.ndarray
+
+
+def _level_matrices(data: SurveyData) -> list[_LevelMatrix]:
+    """Respondent scores at every level as wide matrices (the half rule at each level)."""
+    cb = data.codebook
+    answers = reverse_keyed(data.respondents[cb.item_ids], cb).to_numpy(dtype=float)
+    caps = cb.units_at("capability")
+    cats = cb.units_at("category")
+    dims = cb.units_at("dimension")
+    units = cb.units.set_index("unit")
+    cap_scores = _half_rule_mean(answers, _membership(cb.items["capability"], caps))
+    cat_scores = _half_rule_mean(cap_scores, _membership(units.loc[caps, "parent"], cats))
+    dim_scores = _half_rule_mean(cat_scores, _membership(units.loc[cats, "parent"], dims))
+    pair = dim_scores[:, [dims.index("capability"), dims.index("legacy")]]
+    overall = np.where(np.isnan(pair).any(axis=1), np.nan, pair.mean(axis=1))[:, None]
+    return [
+        _LevelMatrix(level, names, to_percent(matrix, cb.scale_min, cb.scale_max))
+        for level, names, matrix in (
+            ("capability", caps, cap_scores),
+            ("category", cats, cat_scores),
+            ("dimension", dims, dim_scores),
+            ("overall", ["overall"], overall),
+        )
+    ]
+
+
+def _tidy_respondents(ids: pd.DataFrame, levels: list[_LevelMatrix]) -> pd.DataFrame:
+    """Long table built from integer codes (no melt, sort or per-row strings: hot path).
+
+    ``organisation_id``, ``respondent_id`` and ``unit`` are categoricals, which keeps the
+    table small (one row per respondent and unit) and fast to group.
+    """
+    org_codes, org_names = pd.factorize(ids["organisation_id"])
+    resp_codes, resp_names = pd.factorize(ids["respondent_id"])
+    years = ids["year"].to_numpy(dtype=int)
+    all_units = [u for lm in levels for u in lm.units]
+    rows, level_codes, unit_codes, values = [], [], [], []
+    offset = 0
+    for level_pos, lm in enumerate(levels):
+        n_units = len(lm.units)
+        flat = lm.pct.ravel()  # respondent-major: all units of respondent 1, then 2, ...
+        keep = ~np.isnan(flat)
+        rows.append(np.repeat(np.arange(len(ids)), n_units)[keep])
+        level_codes.append(np.full(keep.sum(), level_pos, dtype=np.int8))
+        unit_codes.append((np.tile(np.arange(n_units), len(ids)) + offset)[keep])
+        values.append(flat[keep])
+        offset += n_units
+    row = np.concatenate(rows)
+    return pd.DataFrame(
+        {
+            "year": years[row],
+            "organisation_id": pd.Categorical.from_codes(org_codes[row], org_names),
+            "respondent_id": pd.Categorical.from_codes(resp_codes[row], resp_names),
+            "level": pd.Categorical.from_codes(np.concatenate(level_codes), list(SCORE_LEVELS)),
+            "unit": pd.Categorical.from_codes(np.concatenate(unit_codes), all_units),
+            "score_pct": np.concatenate(values),
+        }
+    )
+
+
 def score_respondents(data: SurveyData) -> pd.DataFrame:
     """Respondent scores at every level (tidy), percent of maximum.
 
@@ -181,79 +247,74 @@ def score_respondents(data: SurveyData) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``year, organisation_id, respondent_id, level, unit, score_pct``; a row for every
-        score that exists under the half rule.
+        score that exists under the half rule. Rows come in level blocks (capability,
+        category, dimension, overall); within a block respondents keep the data's order
+        (year, organisation, respondent) and units the instrument's order.
     """
-    cb = data.codebook
-    answers = reverse_keyed(data.respondents[cb.item_ids], cb).to_numpy(dtype=float)
-
-    caps = cb.units_at("capability")
-    cats = cb.units_at("category")
-    dims = cb.units_at("dimension")
-    units = cb.units.set_index("unit")
-    cap_scores = _half_rule_mean(answers, _membership(cb.items["capability"], caps))
-    cat_scores = _half_rule_mean(cap_scores, _membership(units.loc[caps, "parent"], cats))
-    dim_scores = _half_rule_mean(cat_scores, _membership(units.loc[cats, "parent"], dims))
-    both = ~np.isnan(dim_scores[:, [dims.index("capability"), dims.index("legacy")]]).any(axis=1)
-    overall = np.where(both, dim_scores.mean(axis=1), np.nan)[:, None]
-
-    ids = data.respondents[ID_COLUMNS].reset_index(drop=True)
-    blocks = []
-    for level, matrix, names in (
-        ("capability", cap_scores, caps),
-        ("category", cat_scores, cats),
-        ("dimension", dim_scores, dims),
-        ("overall", overall, ["overall"]),
-    ):
-        wide = pd.DataFrame(to_percent(matrix, cb.scale_min, cb.scale_max), columns=names)
-        long = pd.concat([ids, wide], axis=1).melt(
-            id_vars=ID_COLUMNS, var_name="unit", value_name="score_pct"
-        )
-        long.insert(3, "level", level)
-        blocks.append(long.dropna(subset=["score_pct"]))
-    out = pd.concat(blocks, ignore_index=True)
-    out["level"] = pd.Categorical(out["level"], categories=list(SCORE_LEVELS))
-    return out.sort_values(
-        ["year", "organisation_id", "respondent_id", "level"], kind="stable"
-    ).reset_index(drop=True)
+    levels = _level_matrices(data)
+    return _tidy_respondents(data.respondents[ID_COLUMNS].reset_index(drop=True), levels)
 
 
-def aggregate_organisations(
-    respondent_scores: pd.DataFrame,
-    respondent_counts: pd.DataFrame,
+def _aggregate(
+    ids: pd.DataFrame,
+    levels: list[_LevelMatrix],
     *,
-    min_respondents: int = 5,
-    ci_level: float = 0.95,
-) -> pd.DataFrame:
-    """Organisation means with n, SD, SE and t interval at every level and unit.
+    min_respondents: int,
+    ci_level: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Organisation means, n, SD, SE and t intervals from the wide respondent matrices.
 
-    Parameters
-    ----------
-    respondent_scores : pandas.DataFrame
-        Output of :func:`score_respondents`.
-    respondent_counts : pandas.DataFrame
-        ``year, organisation_id, n_round`` (respondents kept in the organisation-round);
-        decides ``reportable = n_round >= min_respondents``.
-    min_respondents : int
-        Reporting threshold.
-    ci_level : float
-        Confidence level of the t interval (mean ± t_{1-α/2, n-1} · SE).
-
-    Returns
-    -------
-    pandas.DataFrame
-        See :attr:`Scores.organisations`.
+    Group sums are one sparse (organisation-rounds × respondents) matrix product per level;
+    the SD is computed in two passes (deviations from the group mean) for accuracy.
+    Returns the tidy organisation table and the respondents kept per organisation-round.
     """
-    keys = ["year", "organisation_id", "level", "unit"]
-    grouped = respondent_scores.groupby(keys, observed=True, sort=True)["score_pct"]
-    out = grouped.agg(score_pct="mean", n_respondents="count", sd="std").reset_index()
+    grouper = ids.groupby(["year", "organisation_id"], sort=True)
+    codes = grouper.ngroup().to_numpy()
+    group_frame = grouper.size().index.to_frame(index=False)
+    n_groups = len(group_frame)
+    indicator = sparse.csr_matrix(
+        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n_groups, len(codes))
+    )
+    n_round = np.bincount(codes, minlength=n_groups)
+    frames = []
+    for lm in levels:
+        present = ~np.isnan(lm.pct)
+        filled = np.where(present, lm.pct, 0.0)
+        counts = indicator @ present.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (indicator @ filled) / counts
+            deviations = np.where(present, lm.pct - means[codes], 0.0)
+            var = (indicator @ deviations**2) / (counts - 1)
+        var[counts < 2] = np.nan
+        n_units = len(lm.units)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": np.repeat(np.arange(n_groups), n_units),
+                    "level": lm.level,
+                    "unit": np.tile(np.asarray(lm.units, dtype=object), n_groups),
+                    "score_pct": means.ravel(),
+                    "n_respondents": counts.ravel().astype(int),
+                    "sd": np.sqrt(var).ravel(),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["n_respondents"] > 0]
     out["se"] = out["sd"] / np.sqrt(out["n_respondents"])
+    # t quantiles for the few distinct group sizes only, then looked up per row.
+    sizes, inverse = np.unique(out["n_respondents"].to_numpy(), return_inverse=True)
     with np.errstate(invalid="ignore"):
-        t_crit = stats.t.ppf(0.5 + ci_level / 2, out["n_respondents"] - 1)
+        t_crit = stats.t.ppf(0.5 + ci_level / 2, sizes - 1)[inverse]
     out["ci_low"] = out["score_pct"] - t_crit * out["se"]
     out["ci_high"] = out["score_pct"] + t_crit * out["se"]
-    out = out.merge(respondent_counts, on=["year", "organisation_id"], how="left")
-    out["reportable"] = out["n_round"] >= min_respondents
-    return out.drop(columns="n_round")
+    out["reportable"] = n_round[out["group"].to_numpy()] >= min_respondents
+    out.insert(0, "organisation_id", group_frame["organisation_id"].to_numpy()[out["group"]])
+    out.insert(0, "year", group_frame["year"].to_numpy()[out["group"]].astype(int))
+    out["level"] = pd.Categorical(out["level"], categories=list(SCORE_LEVELS))
+    out = out.sort_values(["year", "organisation_id", "level"], kind="stable")
+    counts_frame = group_frame.assign(n_round=n_round)
+    return out.drop(columns="group").reset_index(drop=True), counts_frame
 
 
 @lru_cache(maxsize=4)
@@ -359,12 +420,11 @@ def score(
         raise ValueError(f"min_respondents must be at least 1, got {min_respondents}")
     if not 0 < ci_level < 1:
         raise ValueError(f"ci_level must lie between 0 and 1, got {ci_level}")
-    respondent_scores = score_respondents(data)
-    counts = (
-        data.respondents.groupby(["year", "organisation_id"]).size().rename("n_round").reset_index()
-    )
-    organisations = aggregate_organisations(
-        respondent_scores, counts, min_respondents=min_respondents, ci_level=ci_level
+    ids = data.respondents[ID_COLUMNS].reset_index(drop=True)
+    levels = _level_matrices(data)
+    respondent_scores = _tidy_respondents(ids, levels)
+    organisations, counts = _aggregate(
+        ids, levels, min_respondents=min_respondents, ci_level=ci_level
     )
     dims = organisations[organisations["level"].isin(["dimension", "overall"])]
     wide = dims.pivot_table(
