@@ -126,7 +126,8 @@ def null_variance(null: str | float = "uniform", scale_points: int = 5) -> float
     probabilities = np.asarray(table[scale_points])
     answers = np.arange(1, scale_points + 1)
     mean = probabilities @ answers
-    # rounded to the two decimals of the published table (removes float noise only)
+    # Rounded to 10 decimals to remove float noise only; the result reproduces the
+    # two-decimal values of LeBreton & Senter's Table 3.
     return round(float(probabilities @ (answers - mean) ** 2), 10)
 
 
@@ -578,7 +579,8 @@ def aggregation_table(
     ----------
     answers : pandas.DataFrame
         Wide answers: one row per respondent and round, the ``group_cols`` and one numeric
-        column per item id (1..A, NaN = missing / don't know), already reverse-keyed.
+        column per item id (1..A, NaN = missing / don't know), raw or reverse-keyed: rwg(j)
+        and AD_M do not change when an item is recoded as min + max - x.
     items : pandas.DataFrame
         The codebook items with columns ``item_id``, ``capability``, ``category`` and
         ``dimension`` (one row per item).

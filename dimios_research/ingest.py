@@ -6,8 +6,9 @@ Nothing is lost and nothing personal leaves this module:
   ``SurveyData.quarantine`` with a reason;
 * every cell that could not be used is recorded in ``SurveyData.cell_issues`` (row, column,
   original value, reason) and set missing;
-* columns holding personal data (e-mail addresses, personal names, IP addresses, free text)
-  are recognised by name and by content, dropped, and listed by column name only;
+* columns holding personal data are dropped and listed by column name only: e-mail
+  addresses, IP addresses and free text are recognised by column name and by content,
+  personal names and phone numbers by column name;
 * respondent ids are pseudonymised with a keyed hash (HMAC-SHA-256).
 
 File-level problems raise :class:`DataValidationError` naming the file, the column or row,
@@ -79,8 +80,8 @@ _REDACTED = "<redacted: looks like personal data>"
 # Column names that reveal personal data (Swedish and English export conventions).
 _PERSONAL_NAME_PATTERNS = {
     "e-mail": r"e[-_ ]?mail|e[-_ ]?post|epost|mejl",
-    "personal name": r"(^|[_ ])(first|last|full|given|sur|for|efter)?_?(name|namn)$|"
-    r"^(förnamn|efternamn|namn|name|respondent_name|respondentnamn)$",
+    "personal name": r"^(first|last|full|given|sur|respondent|person|contact)?[-_ ]?"
+    r"(name|namn)$|^(förnamn|efternamn|respondentnamn|kontaktperson)$",
     "IP address": r"(^|[_ -])ip([_ -]?(address|adress|addr))?$",
     "free text": r"comment|kommentar|fritext|free[_ ]?text|övrigt|ovrigt|synpunkt|message|"
     r"meddelande|open[_ ]?answer|öppet[_ ]?svar",
@@ -707,7 +708,8 @@ def read_survey(
     Parameters
     ----------
     responses : path, list of paths or directory
-        CSV (``,`` or ``;`` delimited; UTF-8, UTF-8 with BOM or cp1252; CRLF line endings
+        CSV or .txt (``,``, ``;`` or tab delimited, detected from the header line; UTF-8,
+        UTF-8 with BOM or cp1252; CRLF line endings
         and decimal comma accepted), XLSX or Parquet files with one row per respondent and
         round: ``respondent_id, organisation_id, year``, optional ``role``, then one column
         per codebook item. Answers are codes or scale labels in either language (case and

@@ -610,8 +610,9 @@ def evaluation_scores(programme: Programme) -> pd.DataFrame:
             Mean answer as published.
         ``scale_max`` : float
             Top of the answer scale (10 for the ESF evaluation).
-        ``mean_pct_of_max`` : float
-            ``100 * mean / scale_max``.
+        ``mean_share_of_top_pct`` : float
+            ``100 * mean / scale_max`` (share of the top answer, not the package's
+            percent of maximum, which subtracts the scale minimum).
         ``n_respondents`` : int
             Number of respondents to the evaluation (the same for every item; item
             nonresponse is not published).
@@ -637,7 +638,7 @@ def evaluation_scores(programme: Programme) -> pd.DataFrame:
         }
     )
     table["scale_max"] = scale_max
-    table["mean_pct_of_max"] = 100 * table["mean"] / scale_max
+    table["mean_share_of_top_pct"] = 100 * table["mean"] / scale_max
     table["n_respondents"] = int(programme.get("evaluation.respondents"))
     return table
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .agreement import aggregation_table, icc_table
-from .codebook import Codebook, load_codebook
+from .codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from .indices import item_distribution
 from .ingest import SurveyData, read_survey_dir
 from .scoring import Scores, score
@@ -88,12 +88,21 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _codebook_reference(codebook: Codebook) -> str:
+    """The shipped codebook by name (machine-independent bytes), a user's by absolute path."""
+    source = Path(codebook.source).resolve()
+    if source == DEFAULT_CODEBOOK.resolve():
+        return f"builtin:{source.name}"
+    return str(source)
+
+
 def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path:
     """Write scores and diagnostics as Parquet with ``manifest.json``; return the manifest path.
 
     Tables: respondent_scores, organisation_scores, types, register, aggregation (rwg(j),
     AD_M per organisation-round and unit), icc (ICC(1)/ICC(2) per round, level and unit),
-    quarantine and cell_issues (no personal data: ingest removed it).
+    quarantine and cell_issues (no personal data: ingest removed it), answers (respondents
+    wide, pseudonymised, raw codes) and item_distribution.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -134,8 +143,7 @@ def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path
             "id": cb.id,
             "version": cb.version,
             "sha256": cb.sha256,
-            "file": Path(cb.source).name,
-            "path": str(Path(cb.source).resolve()),
+            "path": _codebook_reference(cb),
         },
         "inputs": dict(sorted(data.report.file_sha256.items())),
         "parameters": scores.parameters,
@@ -190,7 +198,8 @@ def load_results(results_dir: str | Path, data_dir: str | Path | None = None) ->
         if not path.is_file() or _sha256(path) != entry["sha256"]:
             raise StaleResultsError(f"{path}: table missing or modified; {rerun}")
         frames[name] = pd.read_parquet(path)
-    codebook = load_codebook(manifest["codebook"]["path"])
+    reference = manifest["codebook"]["path"]
+    codebook = load_codebook(None if reference.startswith("builtin:") else reference)
     if codebook.sha256 != manifest["codebook"]["sha256"]:
         raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
     params = manifest["parameters"]

@@ -409,6 +409,11 @@ def score(
     validation in that round (not per level), so an organisation is either shown with all
     its scores or not at all. See the module docstring for the scoring rules.
 
+    An organisation's ``overall_pct`` is the mean of its respondents' overall scores; it
+    equals the mean of its two dimension percentages exactly when every respondent has both
+    dimension scores (respondents with one dimension only count in that dimension's mean
+    but have no overall score).
+
     Examples
     --------
     >>> from dimios_research.datasets import load_dataset

@@ -74,7 +74,8 @@ COUNTIES = {
     "Västerbottens län": 15,
     "Norrbottens län": 14,
 }
-#: Organisations measured per round; echoes the published samples (35, 29, 126, 150).
+#: Organisations measured per round; echoes the published samples (35 organisations in
+#: 2019, 29 in 2020, 126 in 2022, about 150 in 2023), smoothed to a growing panel.
 DEFAULT_PARTICIPANTS = {2019: 35, 2020: 40, 2021: 90, 2022: 126, 2023: 150}
 _TYPE_COUNTS = {"kommun": 290, "region": 21, "myndighet": 80, "annan": 9}
 _TYPE_EFFECT = {"kommun": 0.0, "region": 3.0, "myndighet": 4.0, "annan": -2.0}
@@ -321,6 +322,12 @@ def simulate(
     """
     rng = np.random.default_rng(seed)
     cb = codebook or load_codebook()
+    if (cb.scale_min, cb.scale_max) != (1, 5) or 0 not in cb.dont_know_codes:
+        raise ValueError(
+            f"simulate() generates answers on a 1–5 scale with don't know = 0; codebook "
+            f"{cb.id!r} has {cb.scale_min}–{cb.scale_max} and don't-know codes "
+            f"{list(cb.dont_know_codes)}"
+        )
     participants = dict(participants or DEFAULT_PARTICIPANTS)
     years = sorted(participants)
     register = _register(rng)

@@ -263,7 +263,7 @@ def test_evaluation_scores_match_the_report(esf: Programme) -> None:
         "expectations_met": 7.79,
     }
     assert (scores["n_respondents"] == 68).all()
-    assert scores.loc["recommend", "mean_pct_of_max"] == pytest.approx(84.1)
+    assert scores.loc["recommend", "mean_share_of_top_pct"] == pytest.approx(84.1)
 
 
 # --- errors -----------------------------------------------------------------------------------

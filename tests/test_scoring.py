@@ -197,7 +197,7 @@ def test_types_table(demo_scores):
     assert (types["type"].to_numpy() == expected).all()
     np.testing.assert_allclose(
         types["overall_pct"], (types["capability_pct"] + types["legacy_pct"]) / 2, atol=1e-9
-    )  # overall of respondents averages, equal weights: organisation mean of means
+    )  # in the demo every respondent has both dimensions, so overall = mean of the two
 
 
 def test_maturity_type_texts():
