@@ -19,6 +19,7 @@ from . import __version__
 from .codebook import CodebookError
 
 EXIT_INPUT_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
 
 
 def _user_errors(func: Callable) -> Callable:
@@ -40,6 +41,15 @@ def _user_errors(func: Callable) -> Callable:
                 message = exc.args[0] if exc.args else str(exc)
                 click.echo(f"error: {message}", err=True)
                 sys.exit(EXIT_INPUT_ERROR)
+            except (KeyboardInterrupt, SystemExit, click.exceptions.Exit, click.ClickException):
+                raise
+            except Exception as exc:  # a bug, not the user's input: still one line, no wall
+                click.echo(
+                    f"error: internal error ({type(exc).__name__}: {exc}); please report it "
+                    f"with the command you ran",
+                    err=True,
+                )
+                sys.exit(EXIT_INTERNAL_ERROR)
             finally:
                 seen = set()
                 for warning in caught:
@@ -106,6 +116,7 @@ def simulate(seed: int, out_dir: str, personal_data: bool, defects: bool) -> Non
 @click.option("--organisations", required=True, type=click.Path(), help="Register file.")
 @click.option("--codebook", type=click.Path(), help="Instrument YAML (default illustrative).")
 @click.option("--mapping", type=click.Path(), help="Column/label mapping YAML.")
+@click.option("--encoding", help="Force the CSV encoding (default: detect UTF-8 / cp1252).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option(
     "--quarantine-out", type=click.Path(dir_okay=False), help="Write quarantined rows to this CSV."
@@ -115,7 +126,7 @@ def simulate(seed: int, out_dir: str, personal_data: bool, defects: bool) -> Non
 )
 @_user_errors
 def validate(
-    responses, organisations, codebook, mapping, as_json, quarantine_out, cell_issues_out
+    responses, organisations, codebook, mapping, encoding, as_json, quarantine_out, cell_issues_out
 ) -> None:
     """Read and validate RESPONSES (files or folders) against the organisation register.
 
@@ -124,7 +135,7 @@ def validate(
     """
     from .ingest import read_survey
 
-    data = read_survey(list(responses), organisations, codebook, mapping)
+    data = read_survey(list(responses), organisations, codebook, mapping, encoding=encoding)
     if quarantine_out:
         data.quarantine.to_csv(quarantine_out, index=False, lineterminator="\n")
     if cell_issues_out:
@@ -192,11 +203,12 @@ def datasets_list() -> None:
 @_user_errors
 def score(data_dir, out_dir, codebook, mapping, min_respondents, cut) -> None:
     """Validate and score a data folder; write results with a manifest."""
+    from .datasets import pseudonym_key_for
     from .ingest import read_survey_dir
     from .results import write_results
     from .scoring import score as run_scoring
 
-    data = read_survey_dir(data_dir, codebook, mapping)
+    data = read_survey_dir(data_dir, codebook, mapping, pseudonym_key=pseudonym_key_for(data_dir))
     scores = run_scoring(data, min_respondents=min_respondents, cut=cut)
     manifest = write_results(data, scores, out_dir)
     click.echo(data.report.summary())
@@ -216,6 +228,11 @@ def _score_summary(scores) -> str:
             f"{int(row['n_organisations'])} reportable organisations"
         )
     return "\n".join(lines)
+
+
+from .cli_report import report  # noqa: E402
+
+cli.add_command(report)
 
 
 def main() -> None:

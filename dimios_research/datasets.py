@@ -15,7 +15,14 @@ import pandas as pd
 
 from .ingest import SurveyData, read_survey_dir
 
-__all__ = ["Dataset", "list_datasets", "load_dataset", "dataset_path", "DATA_DIR_ENV"]
+__all__ = [
+    "Dataset",
+    "list_datasets",
+    "load_dataset",
+    "dataset_path",
+    "pseudonym_key_for",
+    "DATA_DIR_ENV",
+]
 
 DATA_DIR_ENV = "DIMIOS_DATA_DIR"
 #: The demo data are synthetic: a fixed public key keeps their pseudonyms stable and
@@ -72,6 +79,18 @@ def dataset_path(name: str = "demo") -> Path:
             f"{DATA_DIR_ENV} to the repository's data folder"
         )
     return path
+
+
+def pseudonym_key_for(data_dir: str | Path) -> str | None:
+    """The fixed demo key when ``data_dir`` is a bundled dataset's folder, else None.
+
+    None lets ingest take ``$DIMIOS_PSEUDONYM_KEY`` or warn about its built-in key.
+    """
+    target = Path(data_dir).resolve()
+    for dataset in _DATASETS.values():
+        if target == (_data_root() / dataset.folder).resolve():
+            return DEMO_PSEUDONYM_KEY
+    return None
 
 
 def list_datasets() -> pd.DataFrame:

@@ -303,7 +303,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> str:
             last = exc
     raise DataValidationError(
         f"{path}: undecodable bytes at byte {last.start} (tried {', '.join(tried)}); "
-        f"save the file as UTF-8 or pass the right encoding"
+        f"save the file as UTF-8 or pass its encoding (--encoding, e.g. latin-1)"
     )
 
 
@@ -884,6 +884,7 @@ def read_survey_dir(
     mapping: str | Path | Mapping | None = None,
     *,
     pseudonym_key: str | bytes | None = None,
+    encoding: str | None = None,
 ) -> SurveyData:
     """Read a data directory: every response file plus ``organisations.{csv,xlsx,parquet}``.
 
@@ -907,4 +908,6 @@ def read_survey_dir(
     )
     if not responses:
         raise DataValidationError(f"{folder}: no response files next to the register")
-    return read_survey(responses, registers[0], codebook, mapping, pseudonym_key=pseudonym_key)
+    return read_survey(
+        responses, registers[0], codebook, mapping, pseudonym_key=pseudonym_key, encoding=encoding
+    )

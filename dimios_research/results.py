@@ -253,15 +253,11 @@ def load_or_score(
     -------
     Results
     """
-    from .datasets import DEMO_PSEUDONYM_KEY, dataset_path
+    from .datasets import pseudonym_key_for
 
     data_dir = Path(data_dir)
     if pseudonym_key is None:
-        try:
-            if data_dir.resolve() == dataset_path("demo").resolve():
-                pseudonym_key = DEMO_PSEUDONYM_KEY
-        except FileNotFoundError:
-            pass
+        pseudonym_key = pseudonym_key_for(data_dir)
     if results_dir is not None:
         try:
             results = load_results(results_dir, data_dir)

@@ -83,3 +83,38 @@ def test_simulate_and_datasets(tmp_path):
     assert (tmp_path / "sim" / "truth" / "organisation_truth.csv").is_file()
     listed = run("datasets", "list")
     assert listed.exit_code == 0 and listed.stdout.startswith("demo: ")
+
+
+def test_unexpected_error_is_one_line(monkeypatch, small_dir):
+    import dimios_research.ingest as ingest
+
+    def broken(*args, **kwargs):
+        raise TypeError("boom")
+
+    monkeypatch.setattr(ingest, "read_survey", broken)
+    result = run(
+        "validate",
+        small_dir / "responses_2023.csv",
+        "--organisations",
+        small_dir / "organisations.csv",
+    )
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: internal error (TypeError: boom); please report it with the command you ran"
+    )
+
+
+def test_encoding_option(tmp_path, small_dir):
+    text = (small_dir / "responses_2023.csv").read_text(encoding="utf-8")
+    (tmp_path / "latin.csv").write_bytes(text.replace("strateg", "stratég").encode("latin-1"))
+    result = run(
+        "validate",
+        tmp_path / "latin.csv",
+        "--organisations",
+        small_dir / "organisations.csv",
+        "--encoding",
+        "latin-1",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows_kept"] > 0
