@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 report: $(VENV)/.installed
-	$(BIN)/dimios-research score --data $(DATA) --out $(OUT)/results
+	$(BIN)/dimios-research report all --data $(DATA) --out $(OUT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
@@ -38,4 +38,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_scoring.py
 
 clean:
-	rm -rf $(VENV) $(OUT)/[0-9]* $(OUT)/_failed build *.egg-info
+	rm -rf $(VENV) $(OUT)/[0-9]* $(OUT)/_failed $(OUT)/_cache build *.egg-info

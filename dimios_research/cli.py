@@ -6,60 +6,13 @@ with the input files or arguments), never a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
-import sys
-import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .codebook import CodebookError
-
-EXIT_INPUT_ERROR = 2
-EXIT_INTERNAL_ERROR = 1
-
-
-def _user_errors(func: Callable) -> Callable:
-    """Turn library errors into one line on stderr and exit code 2; warnings into one line."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from .ingest import DataValidationError
-        from .results import StaleResultsError
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = func(*args, **kwargs)
-            except (DataValidationError, CodebookError, StaleResultsError) as exc:
-                click.echo(f"error: {exc}", err=True)
-                sys.exit(EXIT_INPUT_ERROR)
-            except (ValueError, KeyError, FileNotFoundError) as exc:
-                message = exc.args[0] if exc.args else str(exc)
-                click.echo(f"error: {message}", err=True)
-                sys.exit(EXIT_INPUT_ERROR)
-            except (KeyboardInterrupt, SystemExit, click.exceptions.Exit, click.ClickException):
-                raise
-            except Exception as exc:  # a bug, not the user's input: still one line, no wall
-                click.echo(
-                    f"error: internal error ({type(exc).__name__}: {exc}); please report it "
-                    f"with the command you ran",
-                    err=True,
-                )
-                sys.exit(EXIT_INTERNAL_ERROR)
-            finally:
-                seen = set()
-                for warning in caught:
-                    text = str(warning.message)
-                    if text not in seen and issubclass(warning.category, UserWarning):
-                        seen.add(text)
-                        click.echo(f"warning: {text}", err=True)
-        return result
-
-    return wrapper
+from ._cli_errors import user_errors
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,7 +43,7 @@ def cli() -> None:
     show_default=True,
     help="Inject a few defects that validation must catch.",
 )
-@_user_errors
+@user_errors
 def simulate(seed: int, out_dir: str, personal_data: bool, defects: bool) -> None:
     """Simulate survey rounds with known truth and write them as raw files."""
     from .simulate import simulate as run_simulation
@@ -124,7 +77,7 @@ def simulate(seed: int, out_dir: str, personal_data: bool, defects: bool) -> Non
 @click.option(
     "--cell-issues-out", type=click.Path(dir_okay=False), help="Write cell issues to this CSV."
 )
-@_user_errors
+@user_errors
 def validate(
     responses, organisations, codebook, mapping, encoding, as_json, quarantine_out, cell_issues_out
 ) -> None:
@@ -164,7 +117,7 @@ def datasets() -> None:
 
 
 @datasets.command("list")
-@_user_errors
+@user_errors
 def datasets_list() -> None:
     """List bundled datasets with their provenance."""
     from .datasets import list_datasets
@@ -200,7 +153,7 @@ def datasets_list() -> None:
     help="Reporting threshold per organisation-round.",
 )
 @click.option("--cut", default=50.0, show_default=True, help="Maturity type cut (percent).")
-@_user_errors
+@user_errors
 def score(data_dir, out_dir, codebook, mapping, min_respondents, cut) -> None:
     """Validate and score a data folder; write results with a manifest."""
     from .datasets import pseudonym_key_for

@@ -171,7 +171,7 @@ def national_index(
     >>> from dimios_research.datasets import load_dataset
     >>> from dimios_research.scoring import score
     >>> row = national_index(score(load_dataset()), 2023, n_boot=1000).iloc[0]
-    >>> 40 < row["estimate"] < 60
+    >>> bool(40 < row["estimate"] < 60)
     True
     """
     frame = _selection(scores, year, level, unit)

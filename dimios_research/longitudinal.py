@@ -748,6 +748,58 @@ def _effect_rows(params: pd.Series, cov: pd.DataFrame, n_clusters: int, ci: floa
     )
 
 
+#: Reasons a programme evaluation cannot be estimated (see :func:`programme_design_problem`).
+DESIGN_PROBLEMS = {
+    "too_few_rounds": "too few rounds",
+    "all_treated": "no variation in treatment: every organisation-round is treated",
+    "none_treated": "no variation in treatment: no organisation-round is treated",
+}
+
+
+def _design_problem(
+    data: pd.DataFrame, programme_col: str, year_col: str, min_rounds: int
+) -> str | None:
+    if data[year_col].nunique() < min_rounds:
+        return "too_few_rounds"
+    start = data[programme_col]
+    treated_now = start.notna() & (data[year_col] >= start)
+    if treated_now.all():
+        return "all_treated"
+    if not treated_now.any():
+        return "none_treated"
+    return None
+
+
+def programme_design_problem(
+    df: pd.DataFrame,
+    *,
+    min_rounds: int = 2,
+    programme_col: str = "programme_start",
+    outcome: str = "score_pct",
+    id_col: str = "organisation_id",
+    year_col: str = "year",
+) -> str | None:
+    """Why a programme evaluation cannot be estimated on ``df``, or None when it can.
+
+    Parameters
+    ----------
+    df : DataFrame
+        As for :func:`programme_effect`.
+    min_rounds : int, default 2
+        Rounds needed: 2 for :func:`programme_effect`, 3 for :func:`event_study`.
+
+    Returns
+    -------
+    str or None
+        A key of :data:`DESIGN_PROBLEMS`: ``"too_few_rounds"``, ``"all_treated"`` (every
+        organisation-round observed is already in the programme, e.g. when only programme
+        members were measured after the start) or ``"none_treated"``; None when estimable.
+        Reports use it to state why an effect is not shown instead of failing.
+    """
+    data = _programme_data(df, programme_col, outcome, id_col, year_col)
+    return _design_problem(data, programme_col, year_col, min_rounds)
+
+
 def programme_effect(
     df: pd.DataFrame,
     *,
@@ -804,13 +856,11 @@ def programme_effect(
     """
     _check_ci(ci)
     data = _programme_data(df, programme_col, outcome, id_col, year_col)
+    problem = _design_problem(data, programme_col, year_col, min_rounds=2)
+    if problem is not None:
+        raise ValueError(f"programme_effect: {DESIGN_PROBLEMS[problem]} ({programme_col!r})")
     start = data[programme_col]
     treated_now = (start.notna() & (data[year_col] >= start)).astype(float)
-    if treated_now.nunique() < 2:
-        raise ValueError(
-            f"no variation in treatment according to {programme_col!r}: every row is "
-            + ("treated" if treated_now.iloc[0] else "untreated")
-        )
     params, cov, n_clusters = _twfe_cluster_fit(
         data, pd.DataFrame({"programme": treated_now}), outcome, id_col, year_col
     )
@@ -880,6 +930,9 @@ def event_study(
         raise ValueError(f"leads must be >= 1 and lags >= 0, got leads={leads}, lags={lags}")
     data = _programme_data(df, programme_col, outcome, id_col, year_col)
     n_rounds = data[year_col].nunique()
+    problem = _design_problem(data, programme_col, year_col, min_rounds=1)
+    if problem is not None:
+        raise ValueError(f"event_study: {DESIGN_PROBLEMS[problem]} ({programme_col!r})")
     if n_rounds < 3:
         raise ValueError(
             f"event_study needs at least three rounds in {year_col!r} (found {n_rounds}); "

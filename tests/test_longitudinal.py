@@ -409,3 +409,25 @@ def test_target_attainment_from_growth_model(fixture_panel: pd.DataFrame) -> Non
     assert proj["source"].startswith("growth model")
     with pytest.raises(ValueError, match="at least two rounds"):
         target_attainment(index, target=55.0)
+
+
+def test_programme_design_problem_names_why_not_estimable():
+    from dimios_research.longitudinal import programme_design_problem
+
+    base = pd.DataFrame(
+        {
+            "organisation_id": ["a", "a", "b", "b"],
+            "year": [2022, 2023, 2022, 2023],
+            "score_pct": [50.0, 52.0, 48.0, 49.0],
+        }
+    )
+    all_in = base.assign(programme_start=2021.0)
+    assert programme_design_problem(all_in) == "all_treated"
+    with pytest.raises(ValueError, match="every organisation-round is treated"):
+        programme_effect(all_in)
+    with pytest.raises(ValueError, match="every organisation-round is treated"):
+        event_study(all_in)
+    assert programme_design_problem(base.assign(programme_start=np.nan)) == "none_treated"
+    staggered = base.assign(programme_start=[2023.0, 2023.0, np.nan, np.nan])
+    assert programme_design_problem(staggered) is None
+    assert programme_design_problem(staggered, min_rounds=3) == "too_few_rounds"

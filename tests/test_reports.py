@@ -1,0 +1,484 @@
+"""Tests of the report runner (dimios_research.reports) and ``dimios-research report``.
+
+The real notebooks (notebooks/*.ipynb) run once on a small simulated dataset through the
+command line (status in sv and en, follow-up, validation and one profile, sharing one
+results cache); the stand-in notebooks under tests/notebooks/ exercise the runner itself
+(failure handling, atomic replacement, kernel) independently of the report content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html as html_lib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dimios_research import reports
+from dimios_research.cli import cli
+from dimios_research.simulate import simulate, write_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_NOTEBOOKS = ROOT / "notebooks"
+STANDIN = Path(__file__).resolve().parent / "notebooks" / "standin"
+FAILING = Path(__file__).resolve().parent / "notebooks" / "failing"
+REAL_PRESENT = all((REAL_NOTEBOOKS / name).is_file() for name in reports.NOTEBOOKS.values())
+needs_real = pytest.mark.skipif(
+    not REAL_PRESENT, reason="notebooks/*.ipynb not written yet (the runner tests use stand-ins)"
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pseudonym_key():
+    """A key of our own: the default key warns (in the CLI and in every notebook)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIMIOS_PSEUDONYM_KEY", "test-report-key")
+        yield
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(cli, ["report", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """Three rounds of simulated data with one organisation cut to two respondents a round.
+
+    Returns the data folder, the hidden organisation's id and name, and one reportable
+    municipality or region of 2023 for the profile.
+    """
+    sim = simulate(seed=5, participants={2021: 8, 2022: 10, 2023: 12})
+    responses = sim.responses
+    measured = responses.groupby("organisation_id")["year"].nunique()
+    hidden = sorted(measured[measured == measured.max()].index)[0]
+    is_hidden = responses["organisation_id"] == hidden
+    keep = ~is_hidden | (responses.groupby(["organisation_id", "year"]).cumcount() < 2)
+    sim = dataclasses.replace(sim, responses=responses[keep].reset_index(drop=True))
+    folder = tmp_path_factory.mktemp("report_data")
+    write_dataset(sim, folder)
+    name = sim.organisations.set_index("organisation_id").loc[hidden, "name"]
+    return folder, hidden, name
+
+
+@pytest.fixture(scope="module")
+def scored(small, tmp_path_factory):
+    folder, _, _ = small
+    out = tmp_path_factory.mktemp("scored")
+    results, results_dir = reports.score_once(folder, out)
+    return results, results_dir, out
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters are checked before anything is executed
+# --------------------------------------------------------------------------------------------
+
+
+def _notebooks() -> Path:
+    return REAL_NOTEBOOKS if REAL_PRESENT else STANDIN
+
+
+def _report_folders(out: Path) -> list[Path]:
+    return [p for p in out.iterdir() if p.name not in ("_cache",)] if out.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["status", "-p", "nonsense", "1"], "unknown parameter 'nonsense'"),
+        (["status", "-p", "output_dir", "x"], "set by the runner"),
+        (["status", "--year", "2019"], "year 2019 has no data"),
+        (["organisation", "--org", "X999"], "unknown organisation 'X999'"),
+        (["organisation"], "needs --org"),
+        (["follow-up", "--baseline", "2023", "--follow-up", "2021"], "earlier round"),
+        (["all", "-p", "nonsense", "1"], "no report notebook declares it"),
+    ],
+)
+def test_invalid_parameters_fail_before_execution(small, tmp_path, args, message):
+    folder, _, _ = small
+    result = invoke(
+        *args,
+        "--data",
+        folder,
+        "--out",
+        tmp_path / "out",
+        "--notebooks",
+        _notebooks(),
+        "--no-progress",
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+    assert _report_folders(tmp_path / "out") == []
+
+
+def test_non_reportable_organisation_is_refused(small, tmp_path):
+    folder, hidden, _ = small
+    result = invoke(
+        "organisation",
+        "--org",
+        hidden,
+        "--data",
+        folder,
+        "--out",
+        tmp_path,
+        "--notebooks",
+        _notebooks(),
+        "--no-progress",
+    )
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: organisation {hidden} is not reportable in 2023 (fewer than 5 respondents); "
+        "profiles are made only for reportable organisations"
+    )
+    assert _report_folders(tmp_path) == []
+
+
+def test_plan_resolves_defaults_and_absolute_paths(scored, small):
+    results, results_dir, out = scored
+    folder, _, _ = small
+    job = reports.plan_report(
+        "follow-up",
+        results,
+        data_dir=folder,
+        results_dir=results_dir,
+        out_dir=out,
+        lang="en",
+        notebook_dir=STANDIN,
+    )
+    assert job.parameters["baseline"] == 2021 and job.parameters["follow_up"] == 2023
+    assert Path(job.parameters["data_dir"]).is_absolute()
+    assert job.target == out.resolve() / "2023" / "en" / "follow_up_2021_2023"
+    assert job.html.name == "follow_up_2021_2023.html"
+    with pytest.raises(reports.ReportParameterError, match="lang must be one of sv, en"):
+        reports.plan_report(
+            "status",
+            results,
+            data_dir=folder,
+            results_dir=results_dir,
+            out_dir=out,
+            lang="de",
+            notebook_dir=STANDIN,
+        )
+    with pytest.raises(reports.ReportParameterError, match="unknown report 'summary'"):
+        reports.plan_report(
+            "summary",
+            results,
+            data_dir=folder,
+            results_dir=results_dir,
+            out_dir=out,
+            notebook_dir=STANDIN,
+        )
+
+
+def test_example_organisations_are_the_largest_reportable(scored):
+    results, _, _ = scored
+    chosen = reports.example_organisations(results, 2023, n=3)
+    reportable = set(reports.reportable_organisations(results, 2023))
+    register = results.scores.register.set_index("organisation_id")
+    assert len(chosen) == 3 and set(chosen) <= reportable
+    assert set(register.loc[chosen, "type"]) <= {"kommun", "region"}
+    employees = register.loc[chosen, "employees"].tolist()
+    assert employees == sorted(employees, reverse=True)
+    others = register.loc[sorted(reportable - set(chosen))]
+    others = others[others["type"].isin(["kommun", "region"])]
+    assert (others["employees"] <= min(employees)).all()
+
+
+# --------------------------------------------------------------------------------------------
+# Runner mechanics with stand-in notebooks
+# --------------------------------------------------------------------------------------------
+
+
+def _status_job(scored, small, notebook_dir, lang="sv"):
+    results, results_dir, out = scored
+    folder, _, _ = small
+    return reports.plan_report(
+        "status",
+        results,
+        data_dir=folder,
+        results_dir=results_dir,
+        out_dir=out,
+        lang=lang,
+        notebook_dir=notebook_dir,
+    )
+
+
+def test_failed_notebook_leaves_earlier_output_and_lands_in_failed(scored, small):
+    folder, _, _ = small
+    _, _, out = scored
+    good = reports.run_job(_status_job(scored, small, STANDIN))
+    before = {p: p.read_bytes() for p in good.files}
+    result = invoke(
+        "status", "--data", folder, "--out", out, "--notebooks", FAILING, "--no-progress"
+    )
+    assert result.exit_code == 1
+    stderr = result.stderr.strip().splitlines()
+    assert len(stderr) == 1 and "Traceback" not in result.output
+    # `1 / 0` is the fourth code cell executed (after parameters, injected parameters, body)
+    assert stderr[0].startswith("error: status_report.ipynb: cell 4 failed: ZeroDivisionError:")
+    assert "division by zero" in stderr[0]
+    failed = out / "_failed" / "2023" / "sv" / "status_report.ipynb"
+    assert failed.is_file() and str(failed) in stderr[0]
+    assert "ZeroDivisionError" in failed.read_text(encoding="utf-8")
+    assert {p: p.read_bytes() for p in good.job.target.rglob("*") if p.is_file()} == before
+    leftovers = [p.name for p in good.job.target.parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_runner_error_fields(scored, small):
+    with pytest.raises(reports.NotebookFailedError) as info:
+        reports.run_job(_status_job(scored, small, FAILING, lang="en"))
+    error = info.value
+    assert (error.exec_count, error.ename, error.evalue) == (
+        4,
+        "ZeroDivisionError",
+        "division by zero",
+    )
+    assert error.failed_notebook.is_file()
+
+
+def test_rerun_replaces_the_whole_folder(scored, small):
+    job = _status_job(scored, small, STANDIN, lang="en")
+    first = reports.run_job(job)
+    stale = job.target / "figures" / "stale.png"
+    stale.write_bytes(b"old")
+    second = reports.run_job(job)
+    assert not stale.exists()
+    assert [p.relative_to(job.target) for p in first.files] == [
+        p.relative_to(job.target) for p in second.files
+    ]
+    assert [p.name for p in job.target.parent.iterdir() if p.name.startswith(".")] == []
+    # the executed notebook records the final folder, not the temporary one
+    text = (job.target / "status_report.ipynb").read_text(encoding="utf-8")
+    assert json.dumps(str(job.target))[1:-1] in text and ".tmp" not in text
+
+
+def test_reused_kernel_starts_clean_and_numbers_cells_from_one(scored, small):
+    results, results_dir, out = scored
+    folder, _, _ = small
+    jobs = [
+        reports.plan_report(
+            "organisation",
+            results,
+            data_dir=folder,
+            results_dir=results_dir,
+            out_dir=out / "warm",
+            organisation_id=org,
+            notebook_dir=STANDIN,
+        )
+        for org in reports.reportable_organisations(results, 2023)[:2]
+    ]
+    outcomes = reports.run_jobs(jobs, n_jobs=1, progress=False, reuse_kernel=True)
+    for outcome in outcomes:
+        executed = outcome.job.html.with_suffix(".ipynb")
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+        counts = [c["execution_count"] for c in cells if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+        # the second report runs in the first one's kernel, whose variables were cleared
+        assert "fresh namespace: True" in executed.read_text(encoding="utf-8")
+
+
+def test_swap_restores_old_folder_when_rename_fails(tmp_path, monkeypatch):
+    target, new = tmp_path / "report", tmp_path / "new"
+    target.mkdir()
+    (target / "a.txt").write_text("old")
+    new.mkdir()
+    (new / "a.txt").write_text("new")
+    real_replace = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(reports.os, "replace", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        reports._swap_into_place(new, target)
+    assert (target / "a.txt").read_text() == "old"
+
+
+def test_kernel_is_the_running_python(scored, small):
+    outcome = reports.run_job(_status_job(scored, small, STANDIN))
+    text = (outcome.job.target / "status_report.ipynb").read_text(encoding="utf-8")
+    assert f"kernel python: {sys.executable}" in text
+
+
+def test_table_of_contents_links_headings():
+    page = (
+        '<html><head></head><body><h1 id="a">Alpha<a class="anchor-link" href="#a">¶</a>'
+        "</h1><h2>Beta &amp; gamma</h2><h3>Not listed</h3><h2>Beta &amp; gamma</h2>"
+        "</body></html>"
+    )
+    out = reports.add_table_of_contents(page, "en")
+    nav = out[out.index("<body>") + len("<body>") : out.index("</nav>")]
+    assert out.index("<nav") < out.index('<h1 id="a">')
+    assert re.findall(r'href="#([^"]+)">([^<]+)<', nav) == [
+        ("a", "Alpha"),
+        ("beta-gamma", "Beta &amp; gamma"),
+        ("beta-gamma-2", "Beta &amp; gamma"),
+    ]
+    assert '<h2 id="beta-gamma">' in out and '<h2 id="beta-gamma-2">' in out
+    assert "Not listed" not in nav and 'aria-label="Contents"' in nav
+
+
+# --------------------------------------------------------------------------------------------
+# The real notebooks, through the command line
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(small, scored):
+    """``report all`` on the small data: status sv+en, follow-up, validation, one profile."""
+    folder, _, _ = small
+    results, _, out = scored
+    org = reports.example_organisations(results, 2023, n=1)[0]
+    result = invoke(
+        "all",
+        "--data",
+        folder,
+        "--out",
+        out,
+        "--org",
+        org,
+        "--lang",
+        "sv",
+        "--lang",
+        "en",
+        "-p",
+        "n_boot",
+        "200",
+        "--jobs",
+        "2",
+        "--no-progress",
+    )
+    return result, out, org
+
+
+def _text(path: Path) -> str:
+    """Visible text of an HTML file, entities decoded, no-break spaces as spaces."""
+    return html_lib.unescape(path.read_text(encoding="utf-8")).replace("\u00a0", " ")
+
+
+def _html(out: Path, relative: str) -> Path:
+    path = out / relative
+    assert path.is_file(), f"{relative} missing"
+    return path
+
+
+@needs_real
+def test_all_writes_every_report(built):
+    result, out, org = built
+    assert result.exit_code == 0, result.output + result.stderr
+    expected = [
+        "2023/sv/status_report/status_report.html",
+        "2023/en/status_report/status_report.html",
+        "2023/sv/follow_up_2021_2023/follow_up_2021_2023.html",
+        "2023/sv/instrument_validation/instrument_validation.html",
+        f"2023/sv/organisations/{org}/organisation_profile_{org}.html",
+    ]
+    for relative in expected:
+        html = _html(out, relative)
+        assert html.with_suffix(".ipynb").is_file()
+        assert str(html) in result.stdout
+    status = out / "2023" / "sv" / "status_report"
+    assert list((status / "figures").glob("*.png")) and list((status / "figures").glob("*.svg"))
+    assert list((status / "tables").glob("*.csv")) and list((status / "tables").glob("*.xlsx"))
+
+
+@needs_real
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "2023/sv/status_report/status_report.html",
+        "2023/en/status_report/status_report.html",
+        "2023/sv/follow_up_2021_2023/follow_up_2021_2023.html",
+        "2023/sv/instrument_validation/instrument_validation.html",
+    ],
+)
+def test_html_is_self_contained_without_code(built, small, relative):
+    _, out, _ = built
+    folder, _, _ = small
+    page = _html(out, relative).read_text(encoding="utf-8")
+    assert not re.search(r'class="[^"]*(jp-InputArea|input_area)', page)
+    assert "load_or_score(" not in page and "import " not in page
+    assert "data:image/png;base64," in page
+    assert not re.search(r"<script[^>]*src=\"https?://", page)
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    assert nav.count("<li") >= 3
+    # provenance: the SHA-256 of an input file is shown
+    digest = hashlib.sha256((folder / "responses_2023.csv").read_bytes()).hexdigest()
+    assert digest in page
+
+
+@needs_real
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_status_report_language_and_numbers(built, scored, lang):
+    from dimios_research.exports import TEXTS
+    from dimios_research.indices import national_index
+    from dimios_research.text import format_pct
+
+    _, out, _ = built
+    results, _, _ = scored
+    text = _text(_html(out, f"2023/{lang}/status_report/status_report.html"))
+    other = "en" if lang == "sv" else "sv"
+    for key in ("national", "types", "compare"):
+        assert TEXTS[key][lang] in text
+        assert TEXTS[key][other] not in text
+    estimate = national_index(results.scores, 2023, n_boot=200)["estimate"].iloc[0]
+    assert format_pct(estimate, lang).replace("\u00a0", " ") in text
+
+
+@needs_real
+def test_follow_up_programme_section_reproduces_the_source(built):
+    _, out, _ = built
+    text = _text(_html(out, "2023/sv/follow_up_2021_2023/follow_up_2021_2023.html"))
+    # Slutrapport ESF-projekt Digital mognad: 150/311 = 48 %, women 46,80 %,
+    # 12,6 FTE coordinators, 45 % of the target group not reached (see programmes tests)
+    for pattern in (r"150 organisationer, 48 ?%", r"46,80 ?%", r"\b12,6 årsarbet", r"\(45 ?%\)"):
+        assert re.search(pattern, text), pattern
+
+
+@needs_real
+def test_no_non_reportable_organisation_in_any_output(built, small):
+    from openpyxl import load_workbook
+
+    _, out, _ = built
+    _, hidden, name = small
+    pattern = re.compile(rf"\b{re.escape(hidden)}\b|{re.escape(name)}(?!\d)")
+    checked = 0
+    for path in out.rglob("*"):
+        if not path.is_file() or "_cache" in path.parts or path.suffix == ".png":
+            continue
+        if path.suffix == ".xlsx":
+            book = load_workbook(path, read_only=True)
+            content = "\n".join(
+                str(cell)
+                for sheet in book.worksheets
+                for row in sheet.iter_rows(values_only=True)
+                for cell in row
+            )
+        else:
+            content = path.read_text(encoding="utf-8", errors="replace")
+        assert not pattern.search(content), f"{hidden} ({name}) named in {path}"
+        checked += 1
+    assert checked >= 20
+
+
+@needs_real
+def test_tables_are_read_back(built):
+    _, out, _ = built
+    tables = sorted((out / "2023" / "en" / "status_report" / "tables").glob("*.csv"))
+    assert tables
+    for path in tables:
+        assert not pd.read_csv(path).empty or path.stat().st_size > 0
