@@ -69,6 +69,8 @@ def main() -> None:
     scoring, scores = best_of(lambda: score(data))
     print(f"answers scored:                      {n_answers:,}")
     print(f"score() all levels, resp. + orgs:    {scoring:.3f} s   (target < 1 s)")
+    rows = len(scores.respondents) + len(scores.organisations)
+    print(f"  (includes the tidy output: {rows:,} rows of respondent and organisation scores)")
     print(f"bare pandas group mean, same matrix: {bare:.3f} s")
     print(f"ratio score / bare group mean:       {scoring / bare:.1f}x (target < 5x)")
     boot, row = best_of(lambda: national_index(scores, 2023, n_boot=10_000, seed=0))

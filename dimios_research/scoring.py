@@ -159,13 +159,19 @@ def reverse_keyed(answers: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     >>> reverse_keyed(pd.DataFrame({item: [1.0, 5.0, None]}), cb)[item].tolist()
     [5.0, 1.0, nan]
     """
+    items = [i for i in codebook.item_ids if i in answers.columns]
     out = answers.copy()
-    items = [i for i in codebook.item_ids if i in out.columns]
-    reverse = codebook.items.set_index("item_id").loc[items, "reverse"]
-    out[items] = out[items].astype(float)
-    flip = reverse.index[reverse.to_numpy()].tolist()
-    out[flip] = codebook.scale_min + codebook.scale_max - out[flip]
+    out[items] = _reverse_keyed_array(answers[items], codebook)
     return out
+
+
+def _reverse_keyed_array(answers: pd.DataFrame, codebook: Codebook) -> np.ndarray:
+    """Float matrix of the item columns with reverse items recoded (one numpy pass)."""
+    values = answers.to_numpy(dtype=float, copy=True)
+    reverse = codebook.items.set_index("item_id").loc[list(answers.columns), "reverse"]
+    flip = reverse.to_numpy(dtype=bool)
+    values[:, flip] = codebook.scale_min + codebook.scale_max - values[:, flip]
+    return values
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ class _LevelMatrix:
 def _level_matrices(data: SurveyData) -> list[_LevelMatrix]:
     """Respondent scores at every level as wide matrices (the half rule at each level)."""
     cb = data.codebook
-    answers = reverse_keyed(data.respondents[cb.item_ids], cb).to_numpy(dtype=float)
+    answers = _reverse_keyed_array(data.respondents[cb.item_ids], cb)
     caps = cb.units_at("capability")
     cats = cb.units_at("category")
     dims = cb.units_at("dimension")
