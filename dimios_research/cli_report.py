@@ -215,10 +215,45 @@ def _plan(kind: str, results, results_dir, data_dir, out_dir, notebook_dir, extr
     )
 
 
-def _score(data_dir: str, out_dir: str):
+def _single_report(
+    kind: str,
+    data_dir,
+    out_dir,
+    params,
+    notebook_dir,
+    progress,
+    langs,
+    jobs,
+    targets: Callable[[Any], list[dict[str, Any]]] | None = None,
+    **fixed: Any,
+) -> None:
+    """Check the parameters, score once, plan one report per language (and target), run.
+
+    ``targets`` maps the scored results to per-report arguments (e.g. one organisation id
+    each); ``fixed`` arguments go to every report.
+    """
     from .reports import score_once
 
-    return score_once(data_dir, out_dir)
+    extra = _extra_parameters(params, [kind], notebook_dir)[kind]
+    results, results_dir = score_once(data_dir, out_dir)
+    variants = targets(results) if targets is not None else [{}]
+    plan = [
+        _plan(
+            kind,
+            results,
+            results_dir,
+            data_dir,
+            out_dir,
+            notebook_dir,
+            extra,
+            lang=lang,
+            **fixed,
+            **variant,
+        )
+        for lang in (langs or ("sv",))
+        for variant in variants
+    ]
+    _run(plan, jobs, progress)
 
 
 @report.command("status")
@@ -229,23 +264,9 @@ def _score(data_dir: str, out_dir: str):
 @user_errors
 def status(data_dir, out_dir, params, notebook_dir, progress, year, langs, jobs) -> None:
     """National status report of a round (index, types, groups, target)."""
-    extra = _extra_parameters(params, ["status"], notebook_dir)["status"]
-    results, results_dir = _score(data_dir, out_dir)
-    plan = [
-        _plan(
-            "status",
-            results,
-            results_dir,
-            data_dir,
-            out_dir,
-            notebook_dir,
-            extra,
-            year=year,
-            lang=lang,
-        )
-        for lang in (langs or ("sv",))
-    ]
-    _run(plan, jobs, progress)
+    _single_report(
+        "status", data_dir, out_dir, params, notebook_dir, progress, langs, jobs, year=year
+    )
 
 
 @report.command("follow-up")
@@ -258,24 +279,18 @@ def follow_up_report(
     data_dir, out_dir, params, notebook_dir, progress, baseline, follow_up, langs, jobs
 ) -> None:
     """Follow-up report: change between two rounds and the programme's goals."""
-    extra = _extra_parameters(params, ["follow-up"], notebook_dir)["follow-up"]
-    results, results_dir = _score(data_dir, out_dir)
-    plan = [
-        _plan(
-            "follow-up",
-            results,
-            results_dir,
-            data_dir,
-            out_dir,
-            notebook_dir,
-            extra,
-            baseline=baseline,
-            follow_up=follow_up,
-            lang=lang,
-        )
-        for lang in (langs or ("sv",))
-    ]
-    _run(plan, jobs, progress)
+    _single_report(
+        "follow-up",
+        data_dir,
+        out_dir,
+        params,
+        notebook_dir,
+        progress,
+        langs,
+        jobs,
+        baseline=baseline,
+        follow_up=follow_up,
+    )
 
 
 @report.command("organisation")
@@ -289,26 +304,23 @@ def organisation(
     data_dir, out_dir, params, notebook_dir, progress, orgs, all_orgs, year, langs, jobs
 ) -> None:
     """Profiles of reportable organisations (--org ID ... or --all), in parallel."""
-    extra = _extra_parameters(params, ["organisation"], notebook_dir)["organisation"]
-    results, results_dir = _score(data_dir, out_dir)
-    ids = _organisation_ids(results, orgs, all_orgs, year)
-    plan = [
-        _plan(
-            "organisation",
-            results,
-            results_dir,
-            data_dir,
-            out_dir,
-            notebook_dir,
-            extra,
-            organisation_id=org,
-            year=year,
-            lang=lang,
-        )
-        for lang in (langs or ("sv",))
-        for org in ids
-    ]
-    _run(plan, jobs, progress)
+
+    def targets(results) -> list[dict[str, Any]]:
+        ids = _organisation_ids(results, orgs, all_orgs, year)
+        return [{"organisation_id": org} for org in ids]
+
+    _single_report(
+        "organisation",
+        data_dir,
+        out_dir,
+        params,
+        notebook_dir,
+        progress,
+        langs,
+        jobs,
+        targets=targets,
+        year=year,
+    )
 
 
 @report.command("validation")
@@ -319,23 +331,9 @@ def organisation(
 @user_errors
 def validation(data_dir, out_dir, params, notebook_dir, progress, year, langs, jobs) -> None:
     """Instrument validation report of a round (reliability, agreement, ICC)."""
-    extra = _extra_parameters(params, ["validation"], notebook_dir)["validation"]
-    results, results_dir = _score(data_dir, out_dir)
-    plan = [
-        _plan(
-            "validation",
-            results,
-            results_dir,
-            data_dir,
-            out_dir,
-            notebook_dir,
-            extra,
-            year=year,
-            lang=lang,
-        )
-        for lang in (langs or ("sv",))
-    ]
-    _run(plan, jobs, progress)
+    _single_report(
+        "validation", data_dir, out_dir, params, notebook_dir, progress, langs, jobs, year=year
+    )
 
 
 @report.command("all")
@@ -366,10 +364,10 @@ def all_reports(
     --org IDs, --all reportable organisations, or by default the three largest reportable
     municipalities and regions of the round (by employees).
     """
-    from .reports import KINDS, example_organisations
+    from .reports import KINDS, example_organisations, score_once
 
     per_kind = _extra_parameters(params, list(KINDS), notebook_dir)
-    results, results_dir = _score(data_dir, out_dir)
+    results, results_dir = score_once(data_dir, out_dir)
     langs = langs or ("sv", "en")
     first = langs[0]
     ids = _organisation_ids(

@@ -753,9 +753,9 @@ def read_survey(
         register_hash = {Path(organisations).name: _sha256(Path(organisations))}
     raw, dropped, ignored = _read_responses(paths, maps, cb, encoding)
 
-    secret, default_key = _pseudonym_key(pseudonym_key)
+    default_key = _pseudonym_key(pseudonym_key)[1]
     ids = raw["respondent_id"].astype(str).str.strip()
-    raw["respondent_id"] = pseudonymise(ids.where(ids != ""), secret if not default_key else None)
+    raw["respondent_id"] = pseudonymise(ids.where(ids != ""), pseudonym_key)
     raw["organisation_id"] = raw["organisation_id"].astype(str).str.strip()
     year = _parse_year(raw["year"])
     values, status, issues = _parse_answers(raw, cb, maps["answers"])
@@ -816,7 +816,14 @@ def read_survey(
         }
     )
 
-    long = _to_long(respondents, status[kept], raw.loc[kept], year[kept], cb.item_ids)
+    kept_ids = pd.DataFrame(
+        {
+            "year": year[kept].astype(int),
+            "organisation_id": raw.loc[kept, "organisation_id"],
+            "respondent_id": raw.loc[kept, "respondent_id"],
+        }
+    )
+    long = _to_long(kept_ids, values[kept], status[kept], cb.item_ids)
     kept_status = status[kept]
     report = ValidationReport(
         files=tuple(str(p) for p in paths),
@@ -843,31 +850,23 @@ def read_survey(
 
 
 def _to_long(
-    respondents: pd.DataFrame,
-    status: pd.DataFrame,
-    raw: pd.DataFrame,
-    year: pd.Series,
-    item_ids: list[str],
+    ids: pd.DataFrame, values: pd.DataFrame, status: pd.DataFrame, item_ids: list[str]
 ) -> pd.DataFrame:
-    """Tidy answers: one row per respondent, round and item."""
-    ids = pd.DataFrame(
+    """Tidy answers: one row per respondent, round and item.
+
+    ``ids`` (year, organisation_id, respondent_id), ``values`` and ``status`` are
+    row-aligned (the kept input rows), so stacking needs no look-up.
+    """
+    index = pd.MultiIndex.from_frame(ids)
+    long = pd.concat(
         {
-            "year": year.astype(int),
-            "organisation_id": raw["organisation_id"],
-            "respondent_id": raw["respondent_id"],
-        }
-    )
-    values = respondents.set_index(["year", "respondent_id"])[item_ids]
-    status = status.copy()
-    status.index = pd.MultiIndex.from_frame(ids[["year", "respondent_id"]])
-    long_status = status.stack().rename("status")
-    long_values = values.stack(future_stack=True).rename("value")
-    long = pd.concat([long_values, long_status], axis=1).reset_index()
-    long = long.rename(columns={"level_2": "item_id"})
-    org = ids.drop_duplicates(["year", "respondent_id"]).set_index(["year", "respondent_id"])
-    long["organisation_id"] = org.loc[
-        pd.MultiIndex.from_frame(long[["year", "respondent_id"]]), "organisation_id"
-    ].to_numpy()
+            "value": values.set_axis(index).rename_axis(columns="item_id").stack(future_stack=True),
+            "status": status.set_axis(index)
+            .rename_axis(columns="item_id")
+            .stack(future_stack=True),
+        },
+        axis=1,
+    ).reset_index()
     long["status"] = long["status"].replace({"out_of_range": "invalid", "unparseable": "invalid"})
     long["item_id"] = pd.Categorical(long["item_id"], categories=item_ids)
     columns = ["year", "organisation_id", "respondent_id", "item_id", "value", "status"]

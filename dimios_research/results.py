@@ -96,47 +96,37 @@ def _codebook_reference(codebook: Codebook) -> str:
     return str(source)
 
 
-def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path:
-    """Write scores and diagnostics as Parquet with ``manifest.json``; return the manifest path.
-
-    Tables: respondent_scores, organisation_scores, types, register, aggregation (rwg(j),
-    AD_M per organisation-round and unit), icc (ICC(1)/ICC(2) per round, level and unit),
-    quarantine and cell_issues (no personal data: ingest removed it), answers (respondents
-    wide, pseudonymised, raw codes) and item_distribution.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def _tables(data: SurveyData, scores: Scores) -> dict[str, pd.DataFrame]:
+    """Every stored table, as stored: categoricals as plain values, a fresh row index."""
     cb = data.codebook
-    items = cb.items
-    scale_points = cb.scale_points
-    answers = data.respondents.copy()
     tables = {
         "respondent_scores": scores.respondents,
         "organisation_scores": scores.organisations,
         "types": scores.types,
         "register": scores.register,
         "aggregation": aggregation_table(
-            answers,
-            items,
-            scale_points=scale_points,
+            data.respondents,
+            cb.items,
+            scale_points=cb.scale_points,
             min_respondents=scores.parameters["min_respondents"],
         ),
         "icc": icc_table(scores.respondents[scores.respondents["level"] != "overall"]),
         "quarantine": data.quarantine,
         "cell_issues": data.cell_issues,
-        "answers": answers.drop(columns=["source_file", "source_row"]),
+        "answers": data.respondents.drop(columns=["source_file", "source_row"]),
         "item_distribution": item_distribution(data),
     }
-    manifest_tables = {}
+    out = {}
     for name, frame in tables.items():
-        path = out / f"{name}.parquet"
-        frame = frame.copy()
-        for col in frame.columns:  # categoricals round-trip as plain values
-            if isinstance(frame[col].dtype, pd.CategoricalDtype):
-                frame[col] = frame[col].astype(str)
-        frame.reset_index(drop=True).to_parquet(path, index=False)
-        manifest_tables[name] = {"file": path.name, "rows": len(frame), "sha256": _sha256(path)}
-    manifest = {
+        categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+        out[name] = frame.astype({c: str for c in categorical}).reset_index(drop=True)
+    return out
+
+
+def _manifest(data: SurveyData, scores: Scores) -> dict:
+    """Provenance of a scoring run (no timestamp: same inputs, same bytes)."""
+    cb = data.codebook
+    return {
         "package": "dimios-research",
         "package_version": __version__,
         "codebook": {
@@ -149,13 +139,56 @@ def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path
         "parameters": scores.parameters,
         "validation": data.report.to_dict()
         | {"files": sorted(Path(f).name for f in data.report.files)},
-        "tables": manifest_tables,
     }
-    path = out / MANIFEST
-    path.write_text(
+
+
+def _write(tables: dict[str, pd.DataFrame], manifest: dict, out_dir: str | Path) -> dict:
+    """Write the tables as Parquet and the manifest (with table hashes); return the manifest."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for name, frame in tables.items():
+        path = out / f"{name}.parquet"
+        frame.to_parquet(path, index=False)
+        entries[name] = {"file": path.name, "rows": len(frame), "sha256": _sha256(path)}
+    manifest = manifest | {"tables": entries}
+    (out / MANIFEST).write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
     )
-    return path
+    return manifest
+
+
+def _assemble(tables: dict[str, pd.DataFrame], manifest: dict, codebook: Codebook) -> Results:
+    scores = Scores(
+        respondents=tables["respondent_scores"],
+        organisations=tables["organisation_scores"],
+        types=tables["types"],
+        register=tables["register"],
+        parameters=manifest["parameters"],
+    )
+    return Results(
+        scores=scores,
+        aggregation=tables["aggregation"],
+        icc=tables["icc"],
+        quarantine=tables["quarantine"],
+        cell_issues=tables["cell_issues"],
+        answers=tables["answers"],
+        item_distribution=tables["item_distribution"],
+        codebook=codebook,
+        manifest=manifest,
+    )
+
+
+def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path:
+    """Write scores and diagnostics as Parquet with ``manifest.json``; return the manifest path.
+
+    Tables: respondent_scores, organisation_scores, types, register, aggregation (rwg(j),
+    AD_M per organisation-round and unit), icc (ICC(1)/ICC(2) per round, level and unit),
+    quarantine and cell_issues (no personal data: ingest removed it), answers (respondents
+    wide, pseudonymised, raw codes) and item_distribution.
+    """
+    _write(_tables(data, scores), _manifest(data, scores), out_dir)
+    return Path(out_dir) / MANIFEST
 
 
 def load_results(results_dir: str | Path, data_dir: str | Path | None = None) -> Results:
@@ -202,25 +235,7 @@ def load_results(results_dir: str | Path, data_dir: str | Path | None = None) ->
     codebook = load_codebook(None if reference.startswith("builtin:") else reference)
     if codebook.sha256 != manifest["codebook"]["sha256"]:
         raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
-    params = manifest["parameters"]
-    scores = Scores(
-        respondents=frames["respondent_scores"],
-        organisations=frames["organisation_scores"],
-        types=frames["types"],
-        register=frames["register"],
-        parameters=params,
-    )
-    return Results(
-        scores=scores,
-        aggregation=frames["aggregation"],
-        icc=frames["icc"],
-        quarantine=frames["quarantine"],
-        cell_issues=frames["cell_issues"],
-        answers=frames["answers"],
-        item_distribution=frames["item_distribution"],
-        codebook=codebook,
-        manifest=manifest,
-    )
+    return _assemble(frames, manifest, codebook)
 
 
 def load_or_score(
@@ -239,9 +254,9 @@ def load_or_score(
     data_dir : path
         Folder with response files and ``organisations.csv``.
     results_dir : path, optional
-        Cache folder; default ``<data_dir>/../results/<data folder name>`` is *not* used:
-        without a results_dir a temporary in-memory scoring is returned and nothing is
-        written.
+        Cache folder. Fresh results there are loaded; otherwise the data are scored and
+        the results written there. Without it nothing is written: the results are returned
+        from memory, in the same shape as loaded ones (categoricals as plain values).
     codebook, min_respondents, cut :
         Passed to ingest and :func:`dimios_research.scoring.score`. Stored results are
         reused only when their manifest records the same parameters.
@@ -276,12 +291,7 @@ def load_or_score(
             pass
     data = read_survey_dir(data_dir, codebook, pseudonym_key=pseudonym_key)
     scores = score(data, min_respondents=min_respondents, cut=cut)
-    target = Path(results_dir) if results_dir is not None else None
-    if target is None:
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            write_results(data, scores, tmp)
-            return load_results(tmp)
-    write_results(data, scores, target)
-    return load_results(target, data_dir)
+    tables, manifest = _tables(data, scores), _manifest(data, scores)
+    if results_dir is not None:
+        manifest = _write(tables, manifest, results_dir)
+    return _assemble(tables, manifest, data.codebook)
