@@ -482,3 +482,42 @@ def test_tables_are_read_back(built):
     assert tables
     for path in tables:
         assert not pd.read_csv(path).empty or path.stat().st_size > 0
+
+
+@needs_real
+@pytest.mark.parametrize(
+    ("command", "relative", "keys"),
+    [
+        (
+            "follow-up",
+            "2023/en/follow_up_2021_2023/follow_up_2021_2023.html",
+            ("panel", "change", "growth", "provenance"),
+        ),
+        (
+            "validation",
+            "2023/en/instrument_validation/instrument_validation.html",
+            ("validation.reliability", "validation.items", "provenance"),
+        ),
+        (
+            "organisation",
+            "2023/en/organisations/{org}/organisation_profile_{org}.html",
+            ("org.map", "org.strengths", "provenance"),
+        ),
+    ],
+)
+def test_other_reports_in_english(small, scored, built, command, relative, keys):
+    """The reports ``all`` writes in Swedish also run in English, with English headings."""
+    from dimios_research.exports import TEXTS
+
+    folder, _, _ = small
+    _, _, out = scored
+    _, _, org = built
+    extra = ["--org", org] if command == "organisation" else []
+    result = invoke(
+        command, "--data", folder, "--out", out, "--lang", "en", *extra, "--no-progress"
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    text = _text(_html(out, relative.format(org=org)))
+    for key in keys:
+        assert TEXTS[key]["en"] in text
+        assert TEXTS[key]["sv"] not in text
