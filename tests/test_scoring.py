@@ -134,6 +134,34 @@ def test_hand_computed_respondent_scores(hand_scores):
     assert respondent(s, "r1", "overall", "overall") == 81.25
 
 
+def test_row_order_of_the_tidy_tables(hand_scores):
+    resp = hand_scores.respondents
+    # Respondent by respondent in the data's order, each one's existing scores level by
+    # level in instrument order.
+    assert resp["respondent_id"].astype(str).tolist() == ["r1"] * 10 + ["r2"] * 5
+    assert resp["unit"].astype(str).tolist() == [
+        *["capA", "capB", "capC", "capE", "c1", "c2", "l1", "capability", "legacy", "overall"],
+        *["capB", "capE", "c1", "l1", "legacy"],
+    ]
+    for column in ("organisation_id", "respondent_id", "level", "unit"):
+        assert isinstance(resp[column].dtype, pd.CategoricalDtype), column
+    # Organisations: round by round, then level by level and units in instrument order.
+    orgs = hand_scores.organisations
+    assert orgs["unit"].tolist() == [
+        *["capA", "capB", "capC", "capE", "c1", "c2", "l1", "capability", "legacy", "overall"]
+    ]
+
+
+def test_block_size_does_not_change_scores(monkeypatch):
+    frame = random_answers(7, n=45)
+    expected = score(survey(CB, frame), min_respondents=1)
+    # Blocks of 4 respondents: 11 full blocks and a remainder of 1.
+    monkeypatch.setattr("dimios_research.scoring._BLOCK_ROWS", 4)
+    actual = score(survey(CB, frame), min_respondents=1)
+    for table in ("respondents", "organisations", "types"):
+        pd.testing.assert_frame_equal(getattr(actual, table), getattr(expected, table))
+
+
 def test_half_rule_at_each_level(hand_scores):
     s = hand_scores
     assert respondent(s, "r2", "capability", "capA") is None  # 1 of 3 items: 2 < 3
