@@ -9,7 +9,7 @@ A report notebook creates one :class:`ReportOutput` and hands it every figure an
 - :meth:`ReportOutput.heading` and :meth:`ReportOutput.text` display the bilingual section
   headings and narrative of :data:`TEXTS` in the report language;
 - :meth:`ReportOutput.provenance` shows input hashes, codebook, package version, parameters,
-  seed and run time.
+  seed and library versions.
 
 Formula injection
 -----------------
@@ -38,7 +38,6 @@ import html
 import io
 import platform
 import re
-import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -747,7 +746,6 @@ class ReportOutput:
         self.output_dir = Path(output_dir)
         self.lang = check_lang(lang)
         self.show = show
-        self.started = time.perf_counter()
         self.figures_dir = self.output_dir / "figures"
         self.tables_dir = self.output_dir / "tables"
 
@@ -846,9 +844,9 @@ class ReportOutput:
         pandas.DataFrame
             ``field, value`` rows: ``input: <file>`` (SHA-256), ``codebook`` (id, version),
             ``codebook_sha256``, ``package_version``, ``parameter: <name>``, ``seed``,
-            ``run_time_s`` (seconds since this ReportOutput was created), ``python``,
-            ``pandas`` and ``numpy`` versions. Displayed, not written to a file (the run
-            time differs between runs).
+            ``python``, ``pandas`` and ``numpy`` versions. Displayed, not written to a
+            file. No clock time or run time: the same inputs give the same report bytes
+            (the command line prints each report's run time).
         """
         manifest = results.manifest
         rows = [
@@ -864,7 +862,6 @@ class ReportOutput:
         rows += [(f"parameter: {k}", repr(v)) for k, v in (parameters or {}).items()]
         rows += [
             ("seed", "" if seed is None else str(seed)),
-            ("run_time_s", f"{time.perf_counter() - self.started:.1f}"),
             ("python", platform.python_version()),
             ("pandas", pd.__version__),
             ("numpy", np.__version__),

@@ -723,17 +723,31 @@ def _warm_kernel(cwd: Path) -> QuietKernelManager:
     return km
 
 
-def _renumber(path: Path) -> int | None:
-    """Number the executed code cells 1, 2, … as in a fresh kernel.
+_VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration")
 
-    Returns the new number of the cell with an error output, if any (papermill inserts a
-    banner cell on failure, so the error's ``cell_index`` does not point into the file).
+
+def _normalise_executed(path: Path) -> int | None:
+    """Make an executed notebook the same bytes on every run of the same inputs.
+
+    Code cells are numbered 1, 2, … as in a fresh kernel; the clock times and durations
+    that papermill and the kernel record per cell and per notebook are dropped (the CLI
+    reports the run time); papermill's injected parameters cell, which gets a random id,
+    gets the fixed id ``injected-parameters``. Returns the new number of the cell with an
+    error output, if any (papermill inserts a banner cell on failure, so the error's
+    ``cell_index`` does not point into the file).
     """
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)
+    for key in _VOLATILE_PAPERMILL_KEYS:
+        nb.metadata.get("papermill", {}).pop(key, None)
     count, failed = 0, None
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for key in _VOLATILE_PAPERMILL_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
         if cell.cell_type == "code" and cell.get("execution_count") is not None:
             count += 1
             cell.execution_count = count
@@ -794,7 +808,7 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
             failed.parent.mkdir(parents=True, exist_ok=True)
             cell = exc.exec_count
             if executed.is_file():
-                cell = _renumber(executed) or cell
+                cell = _normalise_executed(executed) or cell
                 _replace_text([executed], str(tmp), str(job.target))
                 os.replace(executed, failed)
             raise NotebookFailedError(
@@ -810,7 +824,7 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
             raise NotebookFailedError(
                 job.notebook.name, None, None, type(exc).__name__, str(exc), failed
             ) from exc
-        _renumber(executed)
+        _normalise_executed(executed)
         html = export_html(executed, tmp / f"{job.stem}.html", job.lang)
         _replace_text([executed, html], str(tmp), str(job.target))
         _swap_into_place(tmp, job.target)

@@ -249,6 +249,9 @@ def test_runner_error_fields(scored, small):
 def test_rerun_replaces_the_whole_folder(scored, small):
     job = _status_job(scored, small, STANDIN, lang="en")
     first = reports.run_job(job)
+    # (the stand-in saves its figures and tables with plain matplotlib and pandas, so only
+    # the runner's own files are compared; the real reports' files are checked elsewhere)
+    report_bytes = {p.name: p.read_bytes() for p in first.files if p.suffix in (".html", ".ipynb")}
     stale = job.target / "figures" / "stale.png"
     stale.write_bytes(b"old")
     second = reports.run_job(job)
@@ -257,6 +260,11 @@ def test_rerun_replaces_the_whole_folder(scored, small):
         p.relative_to(job.target) for p in second.files
     ]
     assert [p.name for p in job.target.parent.iterdir() if p.name.startswith(".")] == []
+    # same inputs, same bytes: no clock times in the notebook, no random cell id in the HTML
+    assert {
+        p.name: p.read_bytes() for p in second.files if p.suffix in (".html", ".ipynb")
+    } == report_bytes
+    assert '"id": "injected-parameters"' in (job.target / "status_report.ipynb").read_text()
     # the executed notebook records the final folder, not the temporary one
     text = (job.target / "status_report.ipynb").read_text(encoding="utf-8")
     assert json.dumps(str(job.target))[1:-1] in text and ".tmp" not in text
