@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,15 @@ class Codebook:
             raise ValueError(
                 f"level must be 'capability', 'category' or 'dimension', got {level!r}"
             )
-        return self.units.loc[self.units["level"] == level, "unit"].tolist()
+        return list(self._units_by_level.get(level, []))
+
+    @cached_property
+    def _units_by_level(self) -> dict[str, list[str]]:
+        # Grouped once per codebook: units_at is called on every scoring run.
+        return {
+            level: units["unit"].tolist()
+            for level, units in self.units.groupby("level", sort=False)
+        }
 
     def label(self, level: str, unit: str, lang: str = "sv") -> str:
         """Human-readable label of a unit (``overall`` and items included) in a language.

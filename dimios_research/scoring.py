@@ -228,10 +228,8 @@ def _score_matrix(data: SurveyData) -> _ScoreMatrix:
     cb = data.codebook
     # A view when the item columns are one float block (no copy of the largest matrix).
     answers = data.respondents[cb.item_ids].to_numpy(dtype=float)
-    unit_ids = cb.units["unit"].to_numpy(dtype=object)
-    unit_levels = cb.units["level"].to_numpy(dtype=object)
-    parent = dict(zip(unit_ids, cb.units["parent"].to_numpy(dtype=object), strict=True))
-    caps, cats, dims = (unit_ids[unit_levels == level].tolist() for level in SCORE_LEVELS[:3])
+    parent = dict(zip(cb.units["unit"], cb.units["parent"], strict=True))
+    caps, cats, dims = (cb.units_at(level) for level in SCORE_LEVELS[:3])
     units = [*caps, *cats, *dims, "overall"]
     level_codes = np.repeat(
         np.arange(len(SCORE_LEVELS), dtype=np.int8), [len(caps), len(cats), len(dims), 1]
