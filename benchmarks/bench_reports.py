@@ -48,8 +48,8 @@ def _run(cmd: list[str], cwd: Path = ROOT) -> float:
 def _profiles(n: int) -> list[str]:
     """The ``n`` largest reportable municipalities and regions of the latest round."""
     sys.path.insert(0, str(ROOT))
-    from dimios_research.reports import example_organisations
-    from dimios_research.results import load_or_score
+    from dimios_research.report.results import load_or_score
+    from dimios_research.report.runner import example_organisations
 
     return example_organisations(load_or_score(DATA), None, n=n)
 

@@ -19,10 +19,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from dimios_research.codebook import load_codebook
-from dimios_research.indices import national_index
-from dimios_research.ingest import SurveyData, ValidationReport
-from dimios_research.scoring import score
+from dimios_research.instrument.codebook import load_codebook
+from dimios_research.io.survey import SurveyData, ValidationReport
+from dimios_research.scoring.survey import score
+from dimios_research.stats.indices import national_index
 
 N_ORGS, N_RESP, REPEATS = 400, 36, 5
 

@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # allow running the tests from a source tree
 
 import pytest  # noqa: E402
 
-from dimios_research.simulate import simulate, write_dataset  # noqa: E402
+from dimios_research.simulation.survey import simulate, write_dataset  # noqa: E402
 
 TEST_KEY = "test-pseudonym-key"
 
@@ -37,20 +37,20 @@ def small_dir(small_sim, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def small_data(small_dir):
-    from dimios_research.ingest import read_survey_dir
+    from dimios_research.io.survey import read_survey_dir
 
     return read_survey_dir(small_dir, pseudonym_key=TEST_KEY)
 
 
 @pytest.fixture(scope="session")
 def demo_data():
-    from dimios_research.datasets import load_dataset
+    from dimios_research.io.datasets import load_dataset
 
     return load_dataset("demo")
 
 
 @pytest.fixture(scope="session")
 def demo_scores(demo_data):
-    from dimios_research.scoring import score
+    from dimios_research.scoring.survey import score
 
     return score(demo_data)

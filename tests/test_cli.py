@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 from click.testing import CliRunner
 
-from dimios_research.cli import cli
+from dimios_research.cli.main import cli
 
 
 def run(*args):
@@ -61,7 +61,7 @@ def test_console_script_no_traceback(tmp_path):
         [
             sys.executable,
             "-m",
-            "dimios_research.cli",
+            "dimios_research.cli.main",
             "validate",
             str(tmp_path / "r.csv"),
             "--organisations",
@@ -86,7 +86,7 @@ def test_simulate_and_datasets(tmp_path):
 
 
 def test_unexpected_error_is_one_line(monkeypatch, small_dir):
-    import dimios_research.ingest as ingest
+    import dimios_research.io.survey as ingest
 
     def broken(*args, **kwargs):
         raise TypeError("boom")

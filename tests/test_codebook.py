@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios_research.codebook import DEFAULT_CODEBOOK, CodebookError, load_codebook
-from dimios_research.ingest import pseudonymise, read_survey
-from dimios_research.scoring import score
+from dimios_research.instrument.codebook import DEFAULT_CODEBOOK, CodebookError, load_codebook
+from dimios_research.io.survey import pseudonymise, read_survey
+from dimios_research.scoring.survey import score
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_missing_file_and_bad_yaml(tmp_path):
         load_codebook(tmp_path / "nope.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("dimensions: [unclosed", encoding="utf-8")
-    with pytest.raises(CodebookError, match="not a readable UTF-8 YAML"):
+    with pytest.raises(CodebookError, match="not valid YAML"):
         load_codebook(bad)
 
 

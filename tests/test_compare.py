@@ -1,4 +1,4 @@
-"""Tests for dimios_research.compare, with reference values from R (tests/r/compare_reference.R).
+"""Tests for dimios_research.stats.compare, with R reference values (tests/r/compare_reference.R).
 
 The fixture tests/r/compare_groups.csv is written by tests/r/make_longitudinal_fixtures.py.
 """
@@ -12,7 +12,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 
-from dimios_research.compare import (
+from dimios_research.stats.compare import (
     PINGOUIN_GAMESHOWELL_COLUMNS,
     ComparisonResult,
     adjust_pvalues,

@@ -1,4 +1,4 @@
-"""Tests of dimios_research.exports: formula injection, files, determinism, provenance."""
+"""Tests of dimios_research.report.output: formula injection, files, determinism, provenance."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from dimios_research import exports
-from dimios_research.exports import ReportOutput, neutralise_formulas, say
+from dimios_research.report import output as exports
+from dimios_research.report.output import ReportOutput, neutralise_formulas, say
 
 
 @pytest.fixture
@@ -157,7 +157,8 @@ def test_provenance_fields(tmp_path):
 
 
 def test_programme_sentences_use_source_rounding():
-    from dimios_research.programmes import goal_attainment, load_programme
+    from dimios_research.io.programmes import load_programme
+    from dimios_research.stats.goals import goal_attainment
 
     programme = load_programme("esf_digital_mognad_2021_2023")
     sv = " ".join(exports.programme_sentences(programme, goal_attainment(programme), "sv"))
@@ -171,7 +172,7 @@ def test_not_reportable_error_is_value_error():
 
 
 def test_display_moves_constant_technical_columns_to_a_note():
-    from dimios_research.exports import format_table, split_technical
+    from dimios_research.report.output import format_table, split_technical
 
     frame = pd.DataFrame(
         {

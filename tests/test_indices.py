@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dimios_research.datasets import dataset_path
-from dimios_research.indices import (
+from dimios_research.io.datasets import dataset_path
+from dimios_research.stats.indices import (
     bootstrap_mean,
     group_index,
     index_change,
@@ -48,7 +48,7 @@ def test_national_index_is_mean_of_reportable_organisations(demo_scores):
     assert row["n_organisations"] == len(reportable)
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
     assert row["method"].startswith("mean of organisation scores")
-    with pytest.raises(ValueError, match="no data for year 2030; rounds available"):
+    with pytest.raises(ValueError, match="year 2030 has no data; rounds in the data"):
         national_index(demo_scores, 2030)
     with pytest.raises(ValueError, match="level must be one of"):
         national_index(demo_scores, 2023, level="item")

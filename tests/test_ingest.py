@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dimios_research.codebook import load_codebook
-from dimios_research.ingest import (
+from dimios_research.instrument.codebook import load_codebook
+from dimios_research.io.survey import (
     CELL_ISSUE_REASONS,
     QUARANTINE_REASONS,
     DataValidationError,
@@ -20,7 +20,7 @@ from dimios_research.ingest import (
     read_organisations,
     read_survey,
 )
-from dimios_research.simulate import simulate
+from dimios_research.simulation.survey import simulate
 
 TEST_KEY = "test-pseudonym-key"  # same key as the fixtures in conftest.py
 
@@ -254,7 +254,7 @@ def test_respondent_ids_pseudonymised(base, tmp_path, monkeypatch):
 def test_every_quarantine_and_cell_reason(tmp_path):
     sim = simulate(seed=11, participants={2022: 6, 2023: 8}, defects=True)
     folder = tmp_path / "defects"
-    from dimios_research.simulate import write_dataset
+    from dimios_research.simulation.survey import write_dataset
 
     write_dataset(sim, folder, swedish_year=None)
     responses = pd.read_csv(folder / "responses_2023.csv", dtype=str, keep_default_na=False)
@@ -263,7 +263,7 @@ def test_every_quarantine_and_cell_reason(tmp_path):
     extra.loc[extra.index[1], "year"] = "20x3"
     extra.loc[extra.index[2], "year"] = ""
     pd.concat([responses, extra]).to_csv(folder / "responses_2023.csv", index=False)
-    from dimios_research.ingest import read_survey_dir
+    from dimios_research.io.survey import read_survey_dir
 
     data = read_survey_dir(folder, pseudonym_key=TEST_KEY)
     expected = dict(zip(sim.truth.defects["kind"], sim.truth.defects["count"]))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-INSTRUMENTS = Path(__file__).resolve().parents[1] / "dimios_research" / "instruments"
+INSTRUMENTS = Path(__file__).resolve().parents[1] / "dimios_research" / "instrument"
 LANGUAGES = ("sv", "en")
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

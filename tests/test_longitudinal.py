@@ -13,17 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dimios_research.longitudinal import (
-    PROGRAMME_CAVEAT,
-    GrowthModelResult,
-    attrition_table,
-    event_study,
-    growth_model,
-    paired_change,
-    panel,
-    programme_effect,
-    target_attainment,
-)
+from dimios_research.stats.growth import GrowthModelResult, growth_model
+from dimios_research.stats.panel import attrition_table, paired_change, panel
+from dimios_research.stats.programme import PROGRAMME_CAVEAT, event_study, programme_effect
+from dimios_research.stats.targets import target_attainment
 
 FIXTURE = Path(__file__).parent / "r" / "longitudinal_panel.csv"
 
@@ -80,6 +73,18 @@ def test_growth_random_intercept_matches_lmer(fixture_panel: pd.DataFrame) -> No
     assert res.residual_variance == pytest.approx(20.8989141818231, abs=1e-4)
     assert res.slope_variance is None
     assert res.converged and res.n_obs == 147 and res.n_groups == 40
+
+
+def test_growth_model_does_not_depend_on_the_index(fixture_panel: pd.DataFrame) -> None:
+    # A panel stacked from yearly tables repeats index labels (0, 1, ... in every year); the
+    # fit must be the one of the same rows with a fresh index (issue: SE 0.057 vs 0.154).
+    stacked = pd.concat([year.reset_index(drop=True) for _, year in fixture_panel.groupby("year")])
+    assert stacked.index.has_duplicates
+    fresh = growth_model(stacked.reset_index(drop=True))
+    repeated = growth_model(stacked)
+    assert repeated.n_obs == fresh.n_obs == len(fixture_panel)
+    pd.testing.assert_series_equal(repeated.params, fresh.params)
+    pd.testing.assert_series_equal(repeated.bse, fresh.bse)
 
 
 def test_growth_centred_time_matches_lmer(fixture_panel: pd.DataFrame) -> None:
@@ -412,7 +417,7 @@ def test_target_attainment_from_growth_model(fixture_panel: pd.DataFrame) -> Non
 
 
 def test_programme_design_problem_names_why_not_estimable():
-    from dimios_research.longitudinal import programme_design_problem
+    from dimios_research.stats.programme import programme_design_problem
 
     base = pd.DataFrame(
         {

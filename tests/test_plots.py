@@ -1,4 +1,4 @@
-"""Tests for dimios_research.plots: labels from the locale, privacy, deterministic files."""
+"""Tests for dimios_research.report.figures: locale labels, privacy, deterministic files."""
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from dimios_research import plots
-from dimios_research.text import LANGUAGES, t
+from dimios_research.conventions import LANGUAGES
+from dimios_research.report import figures as plots
+from dimios_research.report.text import t
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"
@@ -50,7 +51,7 @@ def types_df() -> pd.DataFrame:
             + ["Secretby", "Tystby", "Dolda"],
             "capability_pct": [30.0, 70.0, 35.0, 80.0, 55.0, np.nan, 20.0, 90.0, 45.0],
             "legacy_pct": [25.0, 40.0, 65.0, 75.0, 60.0, 50.0, 10.0, 90.0, 55.0],
-            "type": ["A", "B", "C", "D", "D", None, "A", "D", "C"],
+            "maturity_type": ["A", "B", "C", "D", "D", None, "A", "D", "C"],
             "n_respondents": [12, 40, 7, 150, 25, 3, 2, 4, 1],
             "reportable": [True, True, True, True, True, True, False, False, None],
         }
@@ -69,7 +70,7 @@ def test_theme_uses_bundled_font_and_okabe_ito():
 
 
 def test_group_colours():
-    assert plots.group_colours(["B", "A"], "type") == {
+    assert plots.group_colours(["B", "A"], "maturity_type") == {
         "B": plots.TYPE_COLOURS["B"],
         "A": plots.TYPE_COLOURS["A"],
     }
@@ -95,10 +96,10 @@ def test_quadrant_map_labels_and_points(types_df, lang, close_after):
     assert offsets.shape == (5, 2)
     assert sorted(map(tuple, offsets)) == [(30, 25), (35, 65), (55, 60), (70, 40), (80, 75)]
     legend_texts = [text.get_text() for text in fig.legends[0].get_texts()]
-    assert [t(f"type.{x}", lang) for x in "ABCD"] == legend_texts[:4]
+    assert [t(f"maturity_type.{x}", lang) for x in "ABCD"] == legend_texts[:4]
     assert t("legend.respondents", lang) in legend_texts
     for letter in "ABCD":  # every quadrant is labelled with its short type name
-        assert any(text.startswith(t(f"type.{letter}", lang)) for text in all_texts(fig))
+        assert any(text.startswith(t(f"maturity_type.{letter}", lang)) for text in all_texts(fig))
 
 
 def test_quadrant_map_never_draws_or_names_non_reportable(types_df, close_after):
@@ -138,10 +139,10 @@ def test_quadrant_map_input_errors(types_df):
     with pytest.raises(ValueError, match="reportable"):
         plots.quadrant_map(types_df.drop(columns="reportable"))
     with pytest.raises(ValueError, match="A–D"):
-        plots.quadrant_map(types_df.assign(type="E"))
+        plots.quadrant_map(types_df.assign(maturity_type="E"))
     with pytest.raises(ValueError, match="cut"):
         plots.quadrant_map(types_df, cut=100)
-    with pytest.raises(ValueError, match="label_col|missing column"):
+    with pytest.raises(ValueError, match="label_col|lacks column"):
         plots.quadrant_map(types_df, label_col="nonexistent")
     with pytest.raises(TypeError, match="DataFrame"):
         plots.quadrant_map(types_df.to_dict())
@@ -200,11 +201,11 @@ def test_distribution_by_group(types_df, lang, close_after):
     fig = plots.distribution_by_group(df, lang=lang, figsize=SMALL)
     close_after(fig)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == t("axis.type", lang)
+    assert ax.get_xlabel() == t("axis.maturity_type", lang)
     assert ax.get_ylabel() == t("axis.score_pct", lang)
     ticks = [label.get_text() for label in ax.get_xticklabels()]
-    assert ticks[0] == f"{t('type.A', lang)}\n(n = 1)"  # the hidden A is not counted
-    assert ticks[3] == f"{t('type.D', lang)}\n(n = 2)"
+    assert ticks[0] == f"{t('maturity_type.A', lang)}\n(n = 1)"  # the hidden A is not counted
+    assert ticks[3] == f"{t('maturity_type.D', lang)}\n(n = 2)"
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert sum(len(c.get_offsets()) for c in points) == 5
 
@@ -400,7 +401,7 @@ def test_save_figure_bytes_do_not_depend_on_the_process(types_df, tmp_path, clos
         import matplotlib
         matplotlib.use("Agg")
         import pandas as pd
-        from dimios_research import plots
+        from dimios_research.report import figures as plots
         types_df = pd.read_pickle(sys.argv[2])
         fig = plots.quadrant_map(types_df, "sv", label_col="name", highlight="o2",
                                  figsize={SMALL!r})

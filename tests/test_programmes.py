@@ -1,4 +1,4 @@
-"""Tests for dimios_research.programmes (programme facts and goal attainment).
+"""Tests for dimios_research.stats.programmes (programme facts and goal attainment).
 
 The expected figures are those printed in the ESF final report (seed 002,
 shared/seeds/002_18cb66225132aa3a.txt): they are hard-coded here, and the module must
@@ -16,16 +16,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from dimios_research.programmes import (
-    BUNDLED_PROGRAMMES_DIR,
+from dimios_research.io.programmes import (
     REQUIRED_KEYS,
     Programme,
     available_programmes,
-    evaluation_scores,
-    fee_table,
-    goal_attainment,
     load_programme,
+    programmes_dir,
 )
+from dimios_research.stats.goals import evaluation_scores, fee_table, goal_attainment
 
 ESF = "esf_digital_mognad_2021_2023"
 
@@ -41,7 +39,7 @@ def esf_results(esf: Programme) -> pd.Series:
 
 
 def _raw_document() -> dict:
-    with (BUNDLED_PROGRAMMES_DIR / f"{ESF}.yaml").open(encoding="utf-8") as handle:
+    with (programmes_dir() / f"{ESF}.yaml").open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -70,7 +68,7 @@ def test_bundled_programme_loads_with_its_source(esf: Programme) -> None:
     assert esf.period_end == date(2023, 2, 28)
     assert esf.source["title"] == "Slutrapport för ett ESF-finansierat projekt 2021-2022"
     assert "002_18cb66225132aa3a" in esf.source["seed"]
-    assert esf.path == BUNDLED_PROGRAMMES_DIR / f"{ESF}.yaml"
+    assert esf.path == programmes_dir() / f"{ESF}.yaml"
 
 
 def test_raw_counts_match_the_final_report(esf: Programme) -> None:
@@ -103,7 +101,7 @@ def test_raw_counts_match_the_final_report(esf: Programme) -> None:
 
 
 def test_explicit_path_is_accepted_as_str_and_path(esf: Programme) -> None:
-    path = BUNDLED_PROGRAMMES_DIR / f"{ESF}.yaml"
+    path = programmes_dir() / f"{ESF}.yaml"
     assert load_programme(path).document == esf.document
     assert load_programme(str(path)).programme_id == ESF
 

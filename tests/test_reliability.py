@@ -1,4 +1,4 @@
-"""Tests of dimios_research.reliability against R psych 2.2.9.
+"""Tests of dimios_research.stats.reliability against R psych 2.2.9.
 
 Reference values: ``Rscript tests/r/reliability_reference.R`` (prints every value below) on
 ``tests/r/reliability_fixture.csv`` (80 respondents x 6 items, complete) and
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dimios_research.reliability import (
+from dimios_research.stats.reliability import (
     AlphaResult,
     _pairwise_covariances,
     cronbach_alpha,

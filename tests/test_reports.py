@@ -1,4 +1,4 @@
-"""Tests of the report runner (dimios_research.reports) and ``dimios-research report``.
+"""Tests of the report runner (dimios_research.report.runner) and ``dimios-research report``.
 
 The real notebooks (notebooks/*.ipynb) run once on a small simulated dataset through the
 command line (status in sv and en, follow-up, validation and one profile, sharing one
@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dimios_research import reports
-from dimios_research.cli import cli
-from dimios_research.simulate import simulate, write_dataset
+from dimios_research.cli.main import cli
+from dimios_research.report import runner as reports
+from dimios_research.simulation.survey import simulate, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_NOTEBOOKS = ROOT / "notebooks"
@@ -136,7 +136,7 @@ def test_non_reportable_organisation_is_refused(small, tmp_path):
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"error: organisation {hidden} is not reportable in 2023 (fewer than 5 respondents); "
+        f"error: organisation {hidden} is not reportable in 2023 (no answers or fewer than 5 respondents); "
         "profiles are made only for reportable organisations"
     )
     assert _report_folders(tmp_path) == []
@@ -432,9 +432,9 @@ def test_html_is_self_contained_without_code(built, small, relative):
 @needs_real
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_status_report_language_and_numbers(built, scored, lang):
-    from dimios_research.exports import TEXTS
-    from dimios_research.indices import national_index
-    from dimios_research.text import format_pct
+    from dimios_research.report.output import TEXTS
+    from dimios_research.report.text import format_pct
+    from dimios_research.stats.indices import national_index
 
     _, out, _ = built
     results, _, _ = scored
@@ -515,7 +515,7 @@ def test_tables_are_read_back(built):
 )
 def test_other_reports_in_english(small, scored, built, command, relative, keys):
     """The reports ``all`` writes in Swedish also run in English, with English headings."""
-    from dimios_research.exports import TEXTS
+    from dimios_research.report.output import TEXTS
 
     folder, _, _ = small
     _, _, out = scored

@@ -9,9 +9,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dimios_research.codebook import load_codebook
-from dimios_research.ingest import SurveyData, ValidationReport
-from dimios_research.scoring import classify_types, maturity_types, reverse_keyed, score
+from dimios_research.instrument.codebook import load_codebook
+from dimios_research.instrument.maturity_types import classify_types, maturity_types
+from dimios_research.io.survey import SurveyData, ValidationReport
+from dimios_research.scoring import reverse_keyed, score
 
 T_975_DF1 = 12.706204736174698  # qt(0.975, 1) in R
 
@@ -156,7 +157,7 @@ def test_block_size_does_not_change_scores(monkeypatch):
     frame = random_answers(7, n=45)
     expected = score(survey(CB, frame), min_respondents=1)
     # Blocks of 4 respondents: 11 full blocks and a remainder of 1.
-    monkeypatch.setattr("dimios_research.scoring._BLOCK_ROWS", 4)
+    monkeypatch.setattr("dimios_research.scoring.survey._BLOCK_ROWS", 4)
     actual = score(survey(CB, frame), min_respondents=1)
     for table in ("respondents", "organisations", "types"):
         pd.testing.assert_frame_equal(getattr(actual, table), getattr(expected, table))
@@ -217,12 +218,12 @@ def test_types_table(demo_scores):
         "capability_pct",
         "legacy_pct",
         "overall_pct",
-        "type",
+        "maturity_type",
         "n_respondents",
         "reportable",
     ]
     expected = classify_types(types["capability_pct"], types["legacy_pct"], 50.0)
-    assert (types["type"].to_numpy() == expected).all()
+    assert (types["maturity_type"].to_numpy() == expected).all()
     np.testing.assert_allclose(
         types["overall_pct"], (types["capability_pct"] + types["legacy_pct"]) / 2, atol=1e-9
     )  # in the demo every respondent has both dimensions, so overall = mean of the two

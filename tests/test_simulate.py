@@ -7,10 +7,10 @@ import hashlib
 import numpy as np
 import pytest
 
-from dimios_research.agreement import icc1
-from dimios_research.ingest import read_survey_dir
-from dimios_research.scoring import score
-from dimios_research.simulate import DEFAULT_PARTICIPANTS, simulate, write_dataset
+from dimios_research.io.survey import read_survey_dir
+from dimios_research.scoring.survey import score
+from dimios_research.simulation.survey import DEFAULT_PARTICIPANTS, simulate, write_dataset
+from dimios_research.stats.agreement import icc1
 
 
 def digest(folder) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Tests of dimios_research.summaries: hand-computed cases, library agreement, privacy."""
+"""Tests of dimios_research.report.summaries: hand-computed cases, library agreement, privacy."""
 
 from __future__ import annotations
 
@@ -7,22 +7,22 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dimios_research import summaries
-from dimios_research.agreement import icc1
-from dimios_research.exports import NotReportableError
-from dimios_research.indices import national_index
-from dimios_research.longitudinal import paired_change
+from dimios_research.errors import NotReportableError
+from dimios_research.report import summaries
+from dimios_research.stats.agreement import icc1
+from dimios_research.stats.indices import national_index
+from dimios_research.stats.panel import paired_change
 
 
 @pytest.fixture(scope="module")
 def demo_results():
-    from dimios_research.results import load_or_score
+    from dimios_research.report.results import load_or_score
 
     return load_or_score(_demo_dir())
 
 
 def _demo_dir():
-    from dimios_research.datasets import dataset_path
+    from dimios_research.io.datasets import dataset_path
 
     return dataset_path("demo")
 
@@ -125,11 +125,11 @@ def test_profile_table_equals_national_index(demo_results):
 def test_type_distribution_counts_reportable_only(scores, hidden):
     year = hidden[-1][0]
     table = summaries.type_distribution(scores, year, "sv")
-    assert table["type"].tolist() == ["A", "B", "C", "D"]
+    assert table["maturity_type"].tolist() == ["A", "B", "C", "D"]
     rep = scores.types[(scores.types["year"] == year) & scores.types["reportable"]]
-    assert table["n"].sum() == rep["type"].notna().sum()
+    assert table["n"].sum() == rep["maturity_type"].notna().sum()
     assert table["share_pct"].sum() == pytest.approx(100.0)
-    assert table.set_index("type").loc["A", "name"] == "Fastlåst"
+    assert table.set_index("maturity_type").loc["A", "name"] == "Fastlåst"
 
 
 def test_capability_by_type_means(demo_results):

@@ -1,4 +1,4 @@
-"""Tests for dimios_research.text: number formatting, locale strings and narrative sentences.
+"""Tests for dimios_research.report.text: number formatting, locale strings and narrative sentences.
 
 Expected strings are written out in full. NBSP is the no-break space U+00A0 (thousands
 separator and before % in Swedish), MINUS the true minus sign U+2212 (Swedish negatives).
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dimios_research.text import (
+from dimios_research.report.text import (
     LANGUAGES,
     change_sentence,
     check_lang,
@@ -168,7 +168,7 @@ def test_format_p():
 def test_t_looks_up_both_languages():
     assert t("axis.capability", "sv") == "Digital förmåga (%)"
     assert t("axis.capability", "en") == "Digital capability (%)"
-    assert t("type.A", "sv") == "Typ A"
+    assert t("maturity_type.A", "sv") == "Typ A"
     assert t("organisation_type.kommun", "en") == "Municipality"
     assert t("axis.nonexistent", "sv", default="fallback") == "fallback"
 

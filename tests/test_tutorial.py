@@ -8,9 +8,11 @@ from pathlib import Path
 import nbformat
 import papermill
 
-from dimios_research import indices, longitudinal, summaries, text
-from dimios_research.datasets import dataset_path
-from dimios_research.results import load_or_score
+import dimios_research
+from dimios_research.io.datasets import dataset_path
+from dimios_research.report import summaries, text
+from dimios_research.report.results import load_or_score
+from dimios_research.stats import indices
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "tutorial.ipynb"
 
@@ -50,7 +52,7 @@ def test_tutorial_exercise_checks_run():
     results = load_or_score(dataset_path("demo"))
     namespace = {
         "indices": indices,
-        "longitudinal": longitudinal,
+        "dr": dimios_research,
         "summaries": summaries,
         "results": results,
         "scores": results.scores,

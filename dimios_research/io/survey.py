@@ -1,0 +1,470 @@
+"""Read, map, clean and validate survey exports into :class:`SurveyData`.
+
+Nothing is lost and nothing personal leaves this module:
+
+* every input row ends up either in ``SurveyData.respondents`` or in
+  ``SurveyData.quarantine`` with a reason;
+* every cell that could not be used is recorded in ``SurveyData.cell_issues`` (row, column,
+  original value, reason) and set missing;
+* columns holding personal data are dropped and listed by column name only: e-mail
+  addresses, IP addresses and free text are recognised by column name and by content,
+  personal names and phone numbers by column name;
+* respondent ids are pseudonymised with a keyed hash (HMAC-SHA-256).
+
+File-level problems raise :class:`DataValidationError` naming the file, the column or row,
+and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..conventions import ORGANISATION_TYPES, SIZE_CLASSES
+from ..errors import DataValidationError, PseudonymisationWarning
+from ..instrument.codebook import Codebook, load_codebook
+from .answers import CELL_ISSUE_REASONS, parse_answers
+from .files import RESPONSE_FILE_SUFFIXES, file_sha256, read_table, resolve_paths
+from .mapping import apply_value_maps, load_mapping, rename_columns
+from .organisations import read_organisations
+from .privacy import (
+    PSEUDONYM_KEY_ENV,
+    drop_personal_columns,
+    pseudonym_key_is_default,
+    pseudonymise,
+    redact,
+)
+
+__all__ = [
+    "DataValidationError",
+    "PseudonymisationWarning",
+    "SurveyData",
+    "ValidationReport",
+    "read_survey",
+    "read_organisations",
+    "read_survey_dir",
+    "load_mapping",
+    "pseudonymise",
+    "ORGANISATION_TYPES",
+    "SIZE_CLASSES",
+    "QUARANTINE_REASONS",
+    "CELL_ISSUE_REASONS",
+    "PSEUDONYM_KEY_ENV",
+]
+
+ID_COLUMNS = ("respondent_id", "organisation_id", "year")
+OPTIONAL_RESPONSE_COLUMNS = ("role",)
+
+#: Row-level reasons, in the order they are checked (a row gets the first that applies).
+QUARANTINE_REASONS = {
+    "missing_respondent_id": "the respondent id is blank",
+    "missing_organisation_id": "the organisation id is blank",
+    "missing_or_invalid_year": "the year is blank or not a whole number between 2000 and 2100",
+    "unknown_organisation": "the organisation id is not in the organisation register",
+    "duplicate_respondent_in_round": "the respondent id already occurs in this round "
+    "(the first occurrence is kept)",
+    "no_valid_answers": "not one item has a valid answer (don't-know excluded)",
+}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What happened to every input row and cell.
+
+    Attributes
+    ----------
+    files : tuple[str, ...]
+        Response files read, in order.
+    file_sha256 : dict[str, str]
+        SHA-256 of every input file (responses and register), for provenance.
+    rows_read, rows_kept, rows_quarantined : int
+        ``rows_read == rows_kept + rows_quarantined`` always holds.
+    quarantine_reasons : dict[str, int]
+        Quarantined rows per reason.
+    cell_issues : dict[str, int]
+        Cell issues per reason.
+    dont_know : int
+        Don't-know answers (set missing, not an issue).
+    dropped_columns : dict[str, str]
+        Column name → why it was dropped (personal data). Only names, never values.
+    ignored_columns : tuple[str, ...]
+        Columns that are neither canonical nor items nor personal data (not used).
+    default_key_used : bool
+        True when respondent ids were pseudonymised with the built-in default key.
+    """
+
+    files: tuple[str, ...]
+    file_sha256: dict[str, str]
+    rows_read: int
+    rows_kept: int
+    rows_quarantined: int
+    quarantine_reasons: dict[str, int]
+    cell_issues: dict[str, int]
+    dont_know: int
+    dropped_columns: dict[str, str]
+    ignored_columns: tuple[str, ...]
+    default_key_used: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-serialisable types (the CLI's ``--json`` output)."""
+        return {
+            "files": list(self.files),
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_quarantined": self.rows_quarantined,
+            "quarantine_reasons": dict(self.quarantine_reasons),
+            "cell_issues": dict(self.cell_issues),
+            "dont_know": self.dont_know,
+            "dropped_columns": sorted(self.dropped_columns),
+            "ignored_columns": list(self.ignored_columns),
+            "default_key_used": self.default_key_used,
+        }
+
+    def summary(self) -> str:
+        """A few plain lines for a terminal or a log."""
+        lines = [
+            f"files read: {len(self.files)}",
+            f"rows read: {self.rows_read}; kept: {self.rows_kept}; "
+            f"quarantined: {self.rows_quarantined}",
+        ]
+        lines += [f"  quarantined, {r}: {n}" for r, n in self.quarantine_reasons.items()]
+        lines.append(f"cell issues: {sum(self.cell_issues.values())}")
+        lines += [f"  cell issue, {r}: {n}" for r, n in self.cell_issues.items()]
+        lines.append(f"don't-know answers: {self.dont_know}")
+        dropped = ", ".join(f"{c} ({why})" for c, why in sorted(self.dropped_columns.items()))
+        lines.append(f"personal-data columns dropped: {dropped or 'none'}")
+        if self.default_key_used:
+            lines.append(
+                f"warning: respondent ids pseudonymised with the default key; set "
+                f"{PSEUDONYM_KEY_ENV} to a secret of your own"
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SurveyData:
+    """Validated survey data.
+
+    Attributes
+    ----------
+    respondents : pandas.DataFrame
+        Wide, one row per respondent and round: ``year, organisation_id, respondent_id,
+        role, source_file, source_row`` and one float column per item (scale codes as
+        answered, *not* reverse-keyed; NaN for missing and don't know).
+    long : pandas.DataFrame
+        Tidy: ``year, organisation_id, respondent_id, item_id, value, status`` with status
+        in ``answered, dont_know, missing, invalid``.
+    organisations : pandas.DataFrame
+        The register: ``organisation_id, name, type, county, size_class, employees,
+        population, programme_start`` with categoricals for type, county and size class.
+    report : ValidationReport
+    quarantine : pandas.DataFrame
+        Rows that were set aside: ``source_file, source_row, reason, reason_text`` then the
+        canonical columns as read (respondent id pseudonymised, personal data dropped).
+    cell_issues : pandas.DataFrame
+        ``source_file, source_row, respondent_id, year, item_id, original_value, reason``.
+    codebook : Codebook
+    """
+
+    respondents: pd.DataFrame
+    long: pd.DataFrame
+    organisations: pd.DataFrame
+    report: ValidationReport
+    quarantine: pd.DataFrame
+    cell_issues: pd.DataFrame
+    codebook: Codebook = field(repr=False)
+
+    @property
+    def years(self) -> list[int]:
+        """Rounds present in the kept data, ascending."""
+        return sorted(self.respondents["year"].unique().tolist())
+
+    @property
+    def item_ids(self) -> list[str]:
+        return self.codebook.item_ids
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+# --------------------------------------------------------------------------- personal data
+
+
+# --------------------------------------------------------------------------- register
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _read_responses(
+    paths: list[Path], maps: dict, codebook: Codebook, encoding: str | None
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    item_ids = set(codebook.item_ids)
+    keep = set(ID_COLUMNS) | set(OPTIONAL_RESPONSE_COLUMNS) | item_ids
+    frames = []
+    dropped: dict[str, str] = {}
+    ignored: list[str] = []
+    for path in paths:
+        frame = rename_columns(read_table(path, encoding), maps["columns"])
+        frame = apply_value_maps(frame, maps["values"])
+        if frame.columns.duplicated().any():
+            dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+            raise DataValidationError(
+                f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
+            )
+        missing = [c for c in ID_COLUMNS if c not in frame.columns]
+        if missing:
+            raise DataValidationError(
+                f"{path}: missing required column(s) {', '.join(missing)}; a responses file "
+                f"needs {', '.join(ID_COLUMNS)} and item columns (map export names with "
+                f"--mapping)"
+            )
+        absent = [i for i in codebook.item_ids if i not in frame.columns]
+        if len(absent) == len(codebook.item_ids):
+            raise DataValidationError(
+                f"{path}: no column matches an item id of codebook {codebook.id!r} (e.g. "
+                f"{codebook.item_ids[0]!r}); map the export's question columns with --mapping"
+            )
+        for item in absent:  # an item not asked in this file is missing for everyone
+            frame[item] = ""
+        frame, file_dropped, file_ignored = drop_personal_columns(frame, keep, item_ids)
+        dropped.update(file_dropped)
+        ignored += [c for c in file_ignored if c not in ignored]
+        frame["source_file"] = path.name
+        frame["source_row"] = np.arange(2, len(frame) + 2)  # spreadsheet row, header = 1
+        frames.append(frame)
+    combined = pd.concat(frames, ignore_index=True, sort=False)
+    if "role" not in combined.columns:
+        combined["role"] = ""
+    combined["role"] = combined["role"].fillna("")
+    return combined, dropped, ignored
+
+
+def _parse_year(values: pd.Series) -> pd.Series:
+    text = values.astype(str).str.strip().str.replace(",", ".", regex=False)
+    number = pd.to_numeric(text, errors="coerce")
+    valid = number.notna() & (number == number.round()) & number.between(2000, 2100)
+    return number.where(valid).astype("Int64")
+
+
+def read_survey(
+    responses: str | Path | Iterable[str | Path],
+    organisations: str | Path | pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    mapping: str | Path | Mapping | None = None,
+    *,
+    pseudonym_key: str | bytes | None = None,
+    encoding: str | None = None,
+) -> SurveyData:
+    """Read survey exports and the organisation register into validated :class:`SurveyData`.
+
+    Parameters
+    ----------
+    responses : path, list of paths or directory
+        CSV or .txt (``,``, ``;`` or tab delimited, detected from the header line; UTF-8,
+        UTF-8 with BOM or cp1252; CRLF line endings
+        and decimal comma accepted), XLSX or Parquet files with one row per respondent and
+        round: ``respondent_id, organisation_id, year``, optional ``role``, then one column
+        per codebook item. Answers are codes or scale labels in either language (case and
+        surrounding spaces ignored).
+    organisations : path or DataFrame
+        The organisation register (see :func:`read_organisations`).
+    codebook : Codebook or path, optional
+        Default: the illustrative instrument.
+    mapping : path or dict, optional
+        Renames export columns and maps answer labels (see :func:`load_mapping`).
+    pseudonym_key : str or bytes, optional
+        Key for pseudonymising respondent ids; default ``$DIMIOS_PSEUDONYM_KEY``, else a
+        built-in key with a :class:`PseudonymisationWarning`.
+    encoding : str, optional
+        Force a CSV encoding instead of detecting UTF-8/cp1252.
+
+    Returns
+    -------
+    SurveyData
+
+    Raises
+    ------
+    DataValidationError
+        For file-level problems (missing or empty file, missing required column,
+        undecodable bytes, duplicate ids in the register).
+
+    Notes
+    -----
+    Row-level reasons for quarantine, checked in this order: see
+    :data:`QUARANTINE_REASONS`. Cell-level reasons: :data:`CELL_ISSUE_REASONS`.
+    Don't-know answers are missing with status ``dont_know`` and are not issues.
+    """
+    cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    maps = load_mapping(mapping)
+    paths = resolve_paths(responses)
+    if isinstance(organisations, pd.DataFrame):
+        register = organisations.copy()
+        register_hash: dict[str, str] = {}
+    else:
+        register = read_organisations(organisations, mapping)
+        register_hash = {Path(organisations).name: file_sha256(Path(organisations))}
+    raw, dropped, ignored = _read_responses(paths, maps, cb, encoding)
+
+    default_key = pseudonym_key_is_default(pseudonym_key)
+    ids = raw["respondent_id"].astype(str).str.strip()
+    raw["respondent_id"] = pseudonymise(ids.where(ids != ""), pseudonym_key)
+    raw["organisation_id"] = raw["organisation_id"].astype(str).str.strip()
+    year = _parse_year(raw["year"])
+    values, status, issues = parse_answers(raw, cb, maps["answers"])
+
+    reason = pd.Series(pd.NA, index=raw.index, dtype="object")
+
+    def flag(mask: pd.Series, name: str) -> None:
+        reason[mask & reason.isna()] = name
+
+    flag(raw["respondent_id"].isna(), "missing_respondent_id")
+    flag(raw["organisation_id"] == "", "missing_organisation_id")
+    flag(year.isna(), "missing_or_invalid_year")
+    flag(~raw["organisation_id"].isin(register["organisation_id"]), "unknown_organisation")
+    candidates = reason.isna()
+    keys = pd.DataFrame({"year": year, "respondent_id": raw["respondent_id"]})
+    duplicate = keys[candidates].duplicated(keep="first").reindex(raw.index, fill_value=False)
+    flag(duplicate, "duplicate_respondent_in_round")
+    flag(values.notna().sum(axis=1) == 0, "no_valid_answers")
+
+    quarantined = reason.notna()
+    canonical = ["respondent_id", "organisation_id", "year", "role", *cb.item_ids]
+    quarantine = raw.loc[quarantined, ["source_file", "source_row", *canonical]].copy()
+    quarantine[cb.item_ids] = quarantine[cb.item_ids].map(redact)
+    quarantine.insert(2, "reason", reason[quarantined])
+    quarantine.insert(3, "reason_text", quarantine["reason"].map(QUARANTINE_REASONS))
+    quarantine = quarantine.reset_index(drop=True)
+
+    kept = ~quarantined
+    respondents = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "year": year[kept].astype(int),
+                    "organisation_id": raw.loc[kept, "organisation_id"],
+                    "respondent_id": raw.loc[kept, "respondent_id"],
+                    "role": raw.loc[kept, "role"].astype(str),
+                    "source_file": raw.loc[kept, "source_file"],
+                    "source_row": raw.loc[kept, "source_row"],
+                }
+            ),
+            values[kept],
+        ],
+        axis=1,
+    )
+    order = ["year", "organisation_id", "respondent_id"]
+    respondents = respondents.sort_values(order, kind="mergesort").reset_index(drop=True)
+
+    cell_issues = issues[issues["row"].isin(raw.index[kept])].copy()
+    cell_issues = pd.DataFrame(
+        {
+            "source_file": raw.loc[cell_issues["row"], "source_file"].to_numpy(),
+            "source_row": raw.loc[cell_issues["row"], "source_row"].to_numpy(),
+            "respondent_id": raw.loc[cell_issues["row"], "respondent_id"].to_numpy(),
+            "year": year.loc[cell_issues["row"]].to_numpy(),
+            "item_id": cell_issues["item_id"].to_numpy(),
+            "original_value": cell_issues["original_value"].to_numpy(),
+            "reason": cell_issues["reason"].to_numpy(),
+        }
+    )
+
+    kept_ids = pd.DataFrame(
+        {
+            "year": year[kept].astype(int),
+            "organisation_id": raw.loc[kept, "organisation_id"],
+            "respondent_id": raw.loc[kept, "respondent_id"],
+        }
+    )
+    long = _to_long(kept_ids, values[kept], status[kept], cb.item_ids)
+    kept_status = status[kept]
+    report = ValidationReport(
+        files=tuple(str(p) for p in paths),
+        file_sha256={**{p.name: file_sha256(p) for p in paths}, **register_hash},
+        rows_read=len(raw),
+        rows_kept=int(kept.sum()),
+        rows_quarantined=int(quarantined.sum()),
+        quarantine_reasons={r: int(n) for r, n in reason[quarantined].value_counts().items() if n},
+        cell_issues={r: int(n) for r, n in cell_issues["reason"].value_counts().items()},
+        dont_know=int((kept_status == "dont_know").to_numpy().sum()),
+        dropped_columns=dropped,
+        ignored_columns=tuple(ignored),
+        default_key_used=default_key,
+    )
+    return SurveyData(
+        respondents=respondents,
+        long=long,
+        organisations=register,
+        report=report,
+        quarantine=quarantine,
+        cell_issues=cell_issues,
+        codebook=cb,
+    )
+
+
+def _to_long(
+    ids: pd.DataFrame, values: pd.DataFrame, status: pd.DataFrame, item_ids: list[str]
+) -> pd.DataFrame:
+    """Tidy answers: one row per respondent, round and item.
+
+    ``ids`` (year, organisation_id, respondent_id), ``values`` and ``status`` are
+    row-aligned (the kept input rows), so stacking needs no look-up.
+    """
+    index = pd.MultiIndex.from_frame(ids)
+    long = pd.concat(
+        {
+            "value": values.set_axis(index).rename_axis(columns="item_id").stack(future_stack=True),
+            "status": status.set_axis(index)
+            .rename_axis(columns="item_id")
+            .stack(future_stack=True),
+        },
+        axis=1,
+    ).reset_index()
+    long["status"] = long["status"].replace({"out_of_range": "invalid", "unparseable": "invalid"})
+    long["item_id"] = pd.Categorical(long["item_id"], categories=item_ids)
+    columns = ["year", "organisation_id", "respondent_id", "item_id", "value", "status"]
+    return (
+        long[columns]
+        .sort_values(["year", "organisation_id", "respondent_id", "item_id"])
+        .reset_index(drop=True)
+    )
+
+
+def read_survey_dir(
+    data_dir: str | Path,
+    codebook: Codebook | str | Path | None = None,
+    mapping: str | Path | Mapping | None = None,
+    *,
+    pseudonym_key: str | bytes | None = None,
+    encoding: str | None = None,
+) -> SurveyData:
+    """Read a data directory: every response file plus ``organisations.{csv,xlsx,parquet}``.
+
+    This is the layout the command line and the report notebooks use (``--data DIR``).
+    """
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise DataValidationError(f"{folder}: data directory not found; check the path")
+    registers = [p for p in folder.iterdir() if p.stem == "organisations"]
+    if len(registers) != 1:
+        raise DataValidationError(
+            f"{folder}: expected exactly one organisation register named organisations.csv, "
+            f".xlsx or .parquet, found {len(registers)}"
+        )
+    responses = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in RESPONSE_FILE_SUFFIXES
+        and p.stem != "organisations"
+        and not p.name.startswith(".")
+    )
+    if not responses:
+        raise DataValidationError(f"{folder}: no response files next to the register")
+    return read_survey(
+        responses, registers[0], codebook, mapping, pseudonym_key=pseudonym_key, encoding=encoding
+    )

@@ -1,0 +1,63 @@
+"""The one place where text from the data is made safe for an output format.
+
+Names, ids, labels and codebook texts come from files a user hands us and may hold
+anything: markup, Markdown links, spreadsheet formulas, path separators. Every output
+(HTML, Markdown, SVG, XLSX, file names) passes such text through a function here, so there
+is one escaping rule per format.
+
+>>> html_text('<img src=x onerror=alert(2)>')
+'&lt;img src=x onerror=alert(2)&gt;'
+>>> file_slug("../../x")
+'x-9cdf6a50'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from typing import Any
+
+__all__ = ["MAX_SLUG_LENGTH", "file_slug", "html_text", "markdown_text"]
+
+#: Longest file or folder name made from an id (a hash keeps longer ids distinct).
+MAX_SLUG_LENGTH = 64
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def html_text(value: Any) -> str:
+    """Text for an HTML element or attribute: ``& < > " '`` escaped."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def markdown_text(value: Any) -> str:
+    """Text for Markdown that renders literally: markup escaped, then Markdown specials.
+
+    Newlines become spaces, so a value cannot start a heading, list or table row.
+    """
+    text = " ".join(("" if value is None else str(value)).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def file_slug(value: Any) -> str:
+    """A file or folder name from an id: ASCII letters, digits, ``-`` and ``_`` only.
+
+    Anything else (separators, dots, spaces, control characters, accents) becomes ``-``.
+    When the id had to be changed or shortened, 8 hex digits of its SHA-256 are appended,
+    so two different ids never share a name. The result is never empty, never ``.`` or
+    ``..`` and at most :data:`MAX_SLUG_LENGTH` characters.
+
+    >>> file_slug("K0114")
+    'K0114'
+    >>> file_slug("Göteborg stad")
+    'Goteborg-stad-dded438d'
+    """
+    text = "" if value is None else str(value)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _UNSAFE_NAME.sub("-", ascii_text).strip("-_")
+    if slug == text and 0 < len(slug) <= MAX_SLUG_LENGTH:
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug[: MAX_SLUG_LENGTH - 9]}-{digest}" if slug else f"id-{digest}"

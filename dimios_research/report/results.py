@@ -1,0 +1,246 @@
+"""Persisted results: Parquet tables plus a manifest that lets a loader refuse stale results.
+
+``write_results`` stores scores and diagnostics once, so notebooks load instead of
+recomputing. The manifest records the SHA-256 of every input file, the codebook id, version
+and hash, the package version and the parameters; it holds no timestamp, so the same inputs
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..conventions import DEFAULT_MIN_RESPONDENTS, DEFAULT_TYPE_CUT
+from ..errors import StaleResultsError
+from ..instrument.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
+from ..io.datasets import pseudonym_key_for
+from ..io.store import MANIFEST, read_store, write_store
+from ..io.survey import SurveyData, read_survey_dir
+from ..scoring import Scores, score
+from ..stats.agreement import aggregation_table, icc_table
+from ..stats.indices import item_distribution
+
+__all__ = [
+    "StaleResultsError",
+    "Results",
+    "write_results",
+    "load_results",
+    "load_or_score",
+    "MANIFEST",
+]
+
+_TABLES = (
+    "respondent_scores",
+    "organisation_scores",
+    "types",
+    "register",
+    "aggregation",
+    "icc",
+    "quarantine",
+    "cell_issues",
+    "answers",
+    "item_distribution",
+)
+
+
+@dataclass(frozen=True)
+class Results:
+    """Loaded results: the scores, the diagnostics and the manifest.
+
+    Attributes
+    ----------
+    scores : Scores
+    aggregation : pandas.DataFrame
+        rwg(j) and AD_M per organisation-round, dimension and category (see
+        :func:`dimios_research.agreement.aggregation_table`).
+    icc : pandas.DataFrame
+        ICC(1) and ICC(2) per round, level and unit.
+    quarantine, cell_issues : pandas.DataFrame
+        From validation (no personal data).
+    answers : pandas.DataFrame
+        Respondents wide (``year, organisation_id, respondent_id, role`` and raw item codes,
+        not reverse-keyed; pseudonymised ids).
+    item_distribution : pandas.DataFrame
+        See :func:`dimios_research.indices.item_distribution`.
+    codebook : Codebook
+    manifest : dict
+    """
+
+    scores: Scores
+    aggregation: pd.DataFrame
+    icc: pd.DataFrame
+    quarantine: pd.DataFrame
+    cell_issues: pd.DataFrame
+    answers: pd.DataFrame
+    item_distribution: pd.DataFrame
+    codebook: Codebook
+    manifest: dict
+
+
+def _codebook_reference(codebook: Codebook) -> str:
+    """The shipped codebook by name (machine-independent bytes), a user's by absolute path."""
+    source = Path(codebook.source).resolve()
+    if source == DEFAULT_CODEBOOK.resolve():
+        return f"builtin:{source.name}"
+    return str(source)
+
+
+def _tables(data: SurveyData, scores: Scores) -> dict[str, pd.DataFrame]:
+    """Every stored table with a fresh row index (dtypes kept: the store round-trips them)."""
+    cb = data.codebook
+    tables = {
+        "respondent_scores": scores.respondents,
+        "organisation_scores": scores.organisations,
+        "types": scores.types,
+        "register": scores.register,
+        "aggregation": aggregation_table(
+            data.respondents,
+            cb.items,
+            scale_points=cb.scale_points,
+            min_respondents=scores.parameters["min_respondents"],
+        ),
+        "icc": icc_table(scores.respondents[scores.respondents["level"] != "overall"]),
+        "quarantine": data.quarantine,
+        "cell_issues": data.cell_issues,
+        "answers": data.respondents.drop(columns=["source_file", "source_row"]),
+        "item_distribution": item_distribution(data),
+    }
+    return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+
+
+def _manifest(data: SurveyData, scores: Scores) -> dict:
+    """Provenance of a scoring run (no timestamp: same inputs, same bytes)."""
+    cb = data.codebook
+    return {
+        "package": "dimios-research",
+        "codebook": {
+            "id": cb.id,
+            "version": cb.version,
+            "sha256": cb.sha256,
+            "path": _codebook_reference(cb),
+        },
+        "inputs": dict(sorted(data.report.file_sha256.items())),
+        "parameters": scores.parameters,
+        "validation": data.report.to_dict()
+        | {"files": sorted(Path(f).name for f in data.report.files)},
+    }
+
+
+def _assemble(tables: dict[str, pd.DataFrame], manifest: dict, codebook: Codebook) -> Results:
+    scores = Scores(
+        respondents=tables["respondent_scores"],
+        organisations=tables["organisation_scores"],
+        types=tables["types"],
+        register=tables["register"],
+        parameters=manifest["parameters"],
+    )
+    return Results(
+        scores=scores,
+        aggregation=tables["aggregation"],
+        icc=tables["icc"],
+        quarantine=tables["quarantine"],
+        cell_issues=tables["cell_issues"],
+        answers=tables["answers"],
+        item_distribution=tables["item_distribution"],
+        codebook=codebook,
+        manifest=manifest,
+    )
+
+
+def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path:
+    """Write scores and diagnostics as Parquet with ``manifest.json``; return the manifest path.
+
+    Tables: respondent_scores, organisation_scores, types, register, aggregation (rwg(j),
+    AD_M per organisation-round and unit), icc (ICC(1)/ICC(2) per round, level and unit),
+    quarantine and cell_issues (no personal data: ingest removed it), answers (respondents
+    wide, pseudonymised, raw codes) and item_distribution.
+    """
+    write_store(_tables(data, scores), _manifest(data, scores), out_dir)
+    return Path(out_dir) / MANIFEST
+
+
+def load_results(results_dir: str | Path, data_dir: str | Path | None = None) -> Results:
+    """Load stored results; refuse them when they are stale.
+
+    Parameters
+    ----------
+    results_dir : path
+        Folder written by :func:`write_results` (``dimios-research score``).
+    data_dir : path, optional
+        When given, the SHA-256 of every input file recorded in the manifest must match the
+        file of the same name in this folder.
+
+    Raises
+    ------
+    StaleResultsError
+        The manifest is missing, a table's hash differs, an input file changed or is gone,
+        or the package version differs. The message says to run ``dimios-research score``.
+    """
+    folder = Path(results_dir)
+    rerun = f"run `dimios-research score --data DATA --out {folder}` again"
+    frames, manifest = read_store(folder, _TABLES, data_dir=data_dir, rerun=rerun)
+    reference = manifest["codebook"]["path"]
+    codebook = load_codebook(None if reference.startswith("builtin:") else reference)
+    if codebook.sha256 != manifest["codebook"]["sha256"]:
+        raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
+    return _assemble(frames, manifest, codebook)
+
+
+def load_or_score(
+    data_dir: str | Path,
+    results_dir: str | Path | None = None,
+    *,
+    codebook: str | Path | None = None,
+    min_respondents: int = DEFAULT_MIN_RESPONDENTS,
+    cut: float = DEFAULT_TYPE_CUT,
+    pseudonym_key: str | None = None,
+) -> Results:
+    """Results for a data folder: load them when fresh, else validate, score and store.
+
+    Parameters
+    ----------
+    data_dir : path
+        Folder with response files and ``organisations.csv``.
+    results_dir : path, optional
+        Cache folder. Fresh results there are loaded; otherwise the data are scored and
+        the results written there. Without it nothing is written: the results are returned
+        from memory, in the same shape as loaded ones (categoricals as plain values).
+    codebook, min_respondents, cut :
+        Passed to ingest and :func:`dimios_research.scoring.score`. Stored results are
+        reused only when their manifest records the same parameters.
+    pseudonym_key : str, optional
+        Key for respondent pseudonyms (default ``$DIMIOS_PSEUDONYM_KEY`` or the built-in
+        key with a warning; the bundled demo uses its own fixed key).
+
+    Returns
+    -------
+    Results
+    """
+    data_dir = Path(data_dir)
+    if pseudonym_key is None:
+        pseudonym_key = pseudonym_key_for(data_dir)
+    if results_dir is not None:
+        try:
+            results = load_results(results_dir, data_dir)
+            params = results.manifest["parameters"]
+            same = (
+                params["min_respondents"] == min_respondents
+                and params["cut"] == cut
+                and (
+                    codebook is None
+                    or Path(codebook).resolve() == Path(results.codebook.source).resolve()
+                )
+            )
+            if same:
+                return results
+        except StaleResultsError:
+            pass
+    data = read_survey_dir(data_dir, codebook, pseudonym_key=pseudonym_key)
+    scores = score(data, min_respondents=min_respondents, cut=cut)
+    tables, manifest = _tables(data, scores), _manifest(data, scores)
+    if results_dir is not None:
+        manifest = write_store(tables, manifest, results_dir)
+    return _assemble(tables, manifest, data.codebook)

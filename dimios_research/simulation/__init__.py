@@ -1,0 +1,8 @@
+"""Generative models with known truth: surveys (and panels, inventories) to test methods on.
+
+>>> from dimios_research.simulation import simulate
+"""
+
+from .survey import SimulatedSurvey, SimulationTruth, simulate, write_dataset
+
+__all__ = ["SimulatedSurvey", "SimulationTruth", "simulate", "write_dataset"]

@@ -1,0 +1,382 @@
+"""National and group maturity indices with bootstrap intervals, targets and item tables.
+
+The index of a round is the mean of the reportable organisations' scores (each
+organisation counts once, whatever its number of respondents), optionally weighted by
+employees or population. Its interval is a percentile bootstrap over organisations, drawn
+as one resample matrix (``n_boot × n``), not a loop over resamples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..conventions import GROUPING_COLUMNS, SCORE_LEVELS
+from ..io.survey import SurveyData
+from ..scoring import Scores
+
+__all__ = [
+    "bootstrap_mean",
+    "national_index",
+    "group_index",
+    "index_table",
+    "index_change",
+    "target_gap",
+    "item_distribution",
+    "GROUPING_COLUMNS",
+]
+
+_WEIGHTS = ("employees", "population")
+
+
+def bootstrap_mean(
+    values: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> tuple[float, float, float]:
+    """(Weighted) mean with a percentile bootstrap interval.
+
+    Parameters
+    ----------
+    values : array of float
+        One value per unit (organisation); NaN not allowed.
+    weights : array of float, optional
+        Non-negative weights; default equal.
+    n_boot : int
+        Number of resamples (0 gives a NaN interval).
+    seed : int
+        Seed of the resampling generator.
+    ci_level : float
+        Interval level.
+
+    Returns
+    -------
+    (estimate, ci_low, ci_high)
+
+    Notes
+    -----
+    Resamples are drawn with replacement as one integer matrix of shape
+    ``(n_boot, n)``; the weighted mean of each row is
+    :math:`\\sum w_i x_i / \\sum w_i` over the drawn units. The interval is the
+    :math:`(\\alpha/2, 1-\\alpha/2)` quantiles of the resampled means (Efron &
+    Tibshirani 1993, ch. 13). Fewer than two units give a NaN interval.
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    if x.ndim != 1 or w.shape != x.shape:
+        raise ValueError("values and weights must be one-dimensional and of equal length")
+    if np.isnan(x).any() or np.isnan(w).any() or (w < 0).any():
+        raise ValueError("values and weights must not be NaN, and weights not negative")
+    if not 0 < ci_level < 1:
+        raise ValueError(f"ci_level must lie between 0 and 1, got {ci_level}")
+    if len(x) == 0:
+        return np.nan, np.nan, np.nan
+    estimate = float(np.sum(w * x) / np.sum(w))
+    if len(x) < 2 or n_boot <= 0:
+        return estimate, np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(x), size=(n_boot, len(x)))
+    wd = w[draws]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.sum(wd * x[draws], axis=1) / np.sum(wd, axis=1)
+    alpha = 1 - ci_level
+    low, high = np.nanquantile(means, [alpha / 2, 1 - alpha / 2])
+    return estimate, float(low), float(high)
+
+
+def _selection(scores: Scores, year: int, level: str, unit: str) -> pd.DataFrame:
+    if level not in SCORE_LEVELS:
+        raise ValueError(f"level must be one of {SCORE_LEVELS}, got {level!r}")
+    year = scores.check_year(year)
+    frame = scores.organisation_level(level, unit, reportable_only=True)
+    return frame[frame["year"] == year]
+
+
+def _weights(frame: pd.DataFrame, weights: str | None) -> tuple[np.ndarray | None, pd.Series]:
+    if weights is None:
+        return None, pd.Series(True, index=frame.index)
+    if weights not in _WEIGHTS:
+        raise ValueError(f"weights must be None or one of {_WEIGHTS}, got {weights!r}")
+    w = pd.to_numeric(frame[weights], errors="coerce")
+    usable = w.notna() & (w > 0)
+    return w[usable].to_numpy(float), usable
+
+
+def _index_row(
+    frame: pd.DataFrame, weights: str | None, n_boot: int, seed: int, ci_level: float
+) -> dict:
+    w, usable = _weights(frame, weights)
+    values = frame.loc[usable, "score_pct"].to_numpy(float)
+    estimate, low, high = bootstrap_mean(values, w, n_boot=n_boot, seed=seed, ci_level=ci_level)
+    return {
+        "estimate": estimate,
+        "ci_low": low,
+        "ci_high": high,
+        "n_organisations": int(len(values)),
+        "n_excluded": int((~usable).sum()),
+        "n_respondents": int(frame.loc[usable, "n_respondents"].sum()),
+    }
+
+
+def national_index(
+    scores: Scores,
+    year: int,
+    level: str = "overall",
+    unit: str = "overall",
+    weights: str | None = None,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+    org_types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """National maturity index of a round with a bootstrap interval.
+
+    Parameters
+    ----------
+    scores : Scores
+    year : int
+        Round.
+    level, unit : str
+        Which score: ``("overall", "overall")``, ``("dimension", "capability")``,
+        ``("category", "innovation")``, ``("capability", <id>)``.
+    weights : {None, "employees", "population"}
+        Weight organisations by size; organisations without a positive weight are excluded
+        and counted in ``n_excluded``.
+    n_boot, seed, ci_level :
+        Bootstrap settings (percentile interval over organisations).
+    org_types : sequence of str, optional
+        Restrict to organisation types (e.g. ``["kommun", "region"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``year, level, unit, group_by, group, estimate, ci_low, ci_high,
+        n_organisations, n_excluded, n_respondents, weights, n_boot, seed, method``.
+
+    Notes
+    -----
+    Only reportable organisation-rounds enter the index (the reporting threshold also
+    protects against very imprecise organisation means). Estimate:
+    :math:`\\hat\\mu = \\sum_o w_o \\bar y_o / \\sum_o w_o` with :math:`w_o = 1` by default.
+    See :func:`bootstrap_mean` for the interval.
+
+    Examples
+    --------
+    >>> from dimios_research.io.datasets import load_dataset
+    >>> from dimios_research.scoring.survey import score
+    >>> row = national_index(score(load_dataset()), 2023, n_boot=1000).iloc[0]
+    >>> bool(40 < row["estimate"] < 60)
+    True
+    """
+    frame = _selection(scores, year, level, unit)
+    if org_types is not None:
+        frame = frame[frame["type"].astype(str).isin(list(org_types))]
+    row = _index_row(frame, weights, n_boot, seed, ci_level)
+    return pd.DataFrame(
+        [
+            {
+                "year": year,
+                "level": level,
+                "unit": unit,
+                "group_by": "national",
+                "group": "all",
+                **row,
+                "weights": weights or "equal",
+                "n_boot": n_boot,
+                "seed": seed,
+                "method": "mean of organisation scores, percentile bootstrap over organisations",
+            }
+        ]
+    )
+
+
+def group_index(
+    scores: Scores,
+    year: int,
+    by: str = "type",
+    level: str = "overall",
+    unit: str = "overall",
+    weights: str | None = None,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """The index per group (organisation type, size class or county) of a round.
+
+    Same columns as :func:`national_index` with ``group_by = by`` and one row per group
+    that has at least one reportable organisation. Every group is resampled with its own
+    generator seeded with ``seed``, so a group's interval does not depend on the others.
+    """
+    if by not in GROUPING_COLUMNS:
+        raise ValueError(f"by must be one of {GROUPING_COLUMNS}, got {by!r}")
+    frame = _selection(scores, year, level, unit)
+    rows = []
+    for group, part in frame.groupby(by, observed=True, sort=True):
+        row = _index_row(part, weights, n_boot, seed, ci_level)
+        rows.append(
+            {"year": year, "level": level, "unit": unit, "group_by": by, "group": str(group), **row}
+        )
+    out = pd.DataFrame(rows)
+    out["weights"] = weights or "equal"
+    out["n_boot"] = n_boot
+    out["seed"] = seed
+    out["method"] = "mean of organisation scores, percentile bootstrap over organisations"
+    return out
+
+
+def index_table(
+    scores: Scores,
+    years: Sequence[int] | None = None,
+    levels: Sequence[str] = SCORE_LEVELS,
+    by: str | None = None,
+    n_boot: int = 2_000,
+    seed: int = 0,
+    weights: str | None = None,
+) -> pd.DataFrame:
+    """The index for every round, level and unit (and group when ``by`` is given)."""
+    years = list(years) if years is not None else scores.years
+    org = scores.organisations
+    frames = []
+    for level in levels:
+        units = org.loc[org["level"] == level, "unit"].drop_duplicates().tolist()
+        for unit in units:
+            for year in years:
+                if by is None:
+                    frames.append(national_index(scores, year, level, unit, weights, n_boot, seed))
+                else:
+                    frames.append(group_index(scores, year, by, level, unit, weights, n_boot, seed))
+    return pd.concat(frames, ignore_index=True)
+
+
+def index_change(
+    scores: Scores,
+    year: int,
+    previous: int,
+    level: str = "overall",
+    unit: str = "overall",
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Change of the national index between two rounds, with a bootstrap interval.
+
+    The two rounds are treated as independent samples of organisations (the participating
+    organisations differ between rounds); each is resampled with its own generator and the
+    interval is the percentile interval of the differences. For the same organisations
+    followed over time use :func:`dimios_research.longitudinal.paired_change`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``year, previous, level, unit, estimate, ci_low, ci_high, estimate_year,
+        estimate_previous, n_organisations, n_organisations_previous, method``.
+    """
+    now = _selection(scores, year, level, unit)["score_pct"].to_numpy(float)
+    before = _selection(scores, previous, level, unit)["score_pct"].to_numpy(float)
+    if len(now) < 2 or len(before) < 2:
+        raise ValueError("index_change needs at least two reportable organisations per round")
+    rng_now, rng_before = (np.random.default_rng([seed, k]) for k in (0, 1))
+    m_now = now[rng_now.integers(0, len(now), (n_boot, len(now)))].mean(axis=1)
+    m_before = before[rng_before.integers(0, len(before), (n_boot, len(before)))].mean(axis=1)
+    alpha = 1 - ci_level
+    low, high = np.quantile(m_now - m_before, [alpha / 2, 1 - alpha / 2])
+    return pd.DataFrame(
+        [
+            {
+                "year": year,
+                "previous": previous,
+                "level": level,
+                "unit": unit,
+                "estimate": now.mean() - before.mean(),
+                "ci_low": low,
+                "ci_high": high,
+                "estimate_year": now.mean(),
+                "estimate_previous": before.mean(),
+                "n_organisations": len(now),
+                "n_organisations_previous": len(before),
+                "method": "difference of means, independent percentile bootstrap",
+            }
+        ]
+    )
+
+
+def target_gap(
+    scores: Scores,
+    year: int,
+    target: float = 55.0,
+    level: str = "overall",
+    unit: str = "overall",
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+    org_types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The national index of a round against a target (e.g. 55 % for 2023).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``year, level, unit, estimate, ci_low, ci_high, target, gap
+        (estimate − target), gap_ci_low, gap_ci_high, shortfall (max(target − estimate,
+        0)), met (estimate >= target), met_with_confidence (ci_low >= target),
+        n_organisations``. The gap's interval is the index interval shifted by the target
+        (the target is a fixed number).
+    """
+    row = national_index(scores, year, level, unit, None, n_boot, seed, ci_level, org_types)
+    row = row[["year", "level", "unit", "estimate", "ci_low", "ci_high", "n_organisations"]]
+    row = row.assign(
+        target=float(target),
+        gap=row["estimate"] - target,
+        gap_ci_low=row["ci_low"] - target,
+        gap_ci_high=row["ci_high"] - target,
+        shortfall=np.maximum(target - row["estimate"], 0.0),
+        met=row["estimate"] >= target,
+        met_with_confidence=row["ci_low"] >= target,
+    )
+    return row
+
+
+def item_distribution(data: SurveyData, year: int | None = None) -> pd.DataFrame:
+    """Answer distribution per item and round, don't-know and missing shares included.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per round and item: ``year, item_id, capability, dimension, reverse,
+        n_respondents, n_valid, share_1 … share_k`` (shares of valid answers per code),
+        ``dont_know_share, missing_share`` (of respondents), ``mean`` (raw code mean, not
+        reverse-keyed).
+    """
+    long = data.long if year is None else data.long[data.long["year"] == year]
+    if long.empty:
+        raise ValueError(f"no answers for year {year}; rounds available: {data.years}")
+    cb = data.codebook
+    keys = ["year", "item_id"]
+    status = pd.crosstab([long["year"], long["item_id"]], long["status"])
+    for col in ("answered", "dont_know", "missing", "invalid"):
+        if col not in status.columns:
+            status[col] = 0
+    codes = pd.crosstab([long["year"], long["item_id"]], long["value"])
+    codes = codes.reindex(
+        columns=[float(c) for c in range(cb.scale_min, cb.scale_max + 1)], fill_value=0
+    )
+    n_resp = status.sum(axis=1)
+    n_valid = status["answered"]
+    out = pd.DataFrame({"n_respondents": n_resp, "n_valid": n_valid})
+    for code in codes.columns:
+        out[f"share_{int(code)}"] = codes[code] / n_valid.where(n_valid > 0)
+    out["dont_know_share"] = status["dont_know"] / n_resp
+    out["missing_share"] = (status["missing"] + status["invalid"]) / n_resp
+    means = long.groupby(keys, observed=True)["value"].mean()
+    out["mean"] = means.reindex(out.index)
+    out = out.reset_index()
+    out["item_id"] = out["item_id"].astype(str)
+    meta = cb.items[["item_id", "capability", "dimension", "reverse"]]
+    out = out.merge(meta, on="item_id", how="left")
+    first = ["year", "item_id", "capability", "dimension", "reverse"]
+    return out[first + [c for c in out.columns if c not in first]]
