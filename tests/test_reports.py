@@ -136,8 +136,8 @@ def test_non_reportable_organisation_is_refused(small, tmp_path):
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        f"error: organisation {hidden} is not reportable in 2023 (no answers or fewer than 5 respondents); "
-        "profiles are made only for reportable organisations"
+        f"error: organisation {hidden} is not reportable in 2023 (no answers or fewer than 5 "
+        "respondents); profiles are made only for reportable organisations"
     )
     assert _report_folders(tmp_path) == []
 
