@@ -292,7 +292,3 @@ def test_national_index_by_year_and_rounds(scores):
     table = summaries.national_index_by_year(scores, [2019, 2023], n_boot=100)
     assert table["year"].tolist() == [2019, 2023]
     assert summaries.resolve_rounds(scores) == (scores.years[0], scores.years[-1])
-    assert summaries.resolve_year(scores) == scores.years[-1]
-    assert summaries.previous_round(scores, scores.years[0]) is None
-    with pytest.raises(ValueError, match="rounds available"):
-        summaries.resolve_year(scores, 1999)

@@ -303,21 +303,66 @@ def read_survey(
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     maps = load_mapping(mapping)
     paths = resolve_paths(responses)
-    if isinstance(organisations, pd.DataFrame):
-        register = organisations.copy()
-        register_hash: dict[str, str] = {}
-    else:
-        register = read_organisations(organisations, mapping)
-        register_hash = {Path(organisations).name: file_sha256(Path(organisations))}
+    register, register_hash = _register(organisations, mapping)
     raw, dropped, ignored = _read_responses(paths, maps, cb, encoding)
+    year = _identify(raw, pseudonym_key)
+    values, status, issues = parse_answers(raw, cb, maps["answers"])
+    reason = _quarantine_reasons(raw, year, values, register)
+    kept = reason.isna()
+    kept_ids = pd.DataFrame(
+        {
+            "year": year[kept].astype(int),
+            "organisation_id": raw.loc[kept, "organisation_id"],
+            "respondent_id": raw.loc[kept, "respondent_id"],
+        }
+    )
+    cell_issues = _cell_issues(raw, year, issues[issues["row"].isin(raw.index[kept])])
+    report = ValidationReport(
+        files=tuple(str(p) for p in paths),
+        file_sha256={**{p.name: file_sha256(p) for p in paths}, **register_hash},
+        rows_read=len(raw),
+        rows_kept=int(kept.sum()),
+        rows_quarantined=int((~kept).sum()),
+        quarantine_reasons={r: int(n) for r, n in reason[~kept].value_counts().items() if n},
+        cell_issues={r: int(n) for r, n in cell_issues["reason"].value_counts().items()},
+        dont_know=int((status[kept] == "dont_know").to_numpy().sum()),
+        dropped_columns=dropped,
+        ignored_columns=tuple(ignored),
+        default_key_used=pseudonym_key_is_default(pseudonym_key),
+    )
+    return SurveyData(
+        respondents=_respondents(raw.loc[kept], kept_ids, values[kept]),
+        long=_to_long(kept_ids, values[kept], status[kept], cb.item_ids),
+        organisations=register,
+        report=report,
+        quarantine=_quarantine_table(raw, reason, cb.item_ids),
+        cell_issues=cell_issues,
+        codebook=cb,
+    )
 
-    default_key = pseudonym_key_is_default(pseudonym_key)
+
+def _register(
+    organisations: str | Path | pd.DataFrame, mapping: str | Path | Mapping | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The register (read and validated unless given as a frame) and its file hash."""
+    if isinstance(organisations, pd.DataFrame):
+        return organisations.copy(), {}
+    path = Path(organisations)
+    return read_organisations(path, mapping), {path.name: file_sha256(path)}
+
+
+def _identify(raw: pd.DataFrame, pseudonym_key: str | bytes | None) -> pd.Series:
+    """Pseudonymise respondent ids and trim organisation ids in place; return the years."""
     ids = raw["respondent_id"].astype(str).str.strip()
     raw["respondent_id"] = pseudonymise(ids.where(ids != ""), pseudonym_key)
     raw["organisation_id"] = raw["organisation_id"].astype(str).str.strip()
-    year = _parse_year(raw["year"])
-    values, status, issues = parse_answers(raw, cb, maps["answers"])
+    return _parse_year(raw["year"])
 
+
+def _quarantine_reasons(
+    raw: pd.DataFrame, year: pd.Series, values: pd.DataFrame, register: pd.DataFrame
+) -> pd.Series:
+    """Each row's quarantine reason (NA when kept): the first of QUARANTINE_REASONS that applies."""
     reason = pd.Series(pd.NA, index=raw.index, dtype="object")
 
     def flag(mask: pd.Series, name: str) -> None:
@@ -332,78 +377,41 @@ def read_survey(
     duplicate = keys[candidates].duplicated(keep="first").reindex(raw.index, fill_value=False)
     flag(duplicate, "duplicate_respondent_in_round")
     flag(values.notna().sum(axis=1) == 0, "no_valid_answers")
+    return reason
 
+
+def _quarantine_table(raw: pd.DataFrame, reason: pd.Series, item_ids: list[str]) -> pd.DataFrame:
+    """The set-aside rows with their reason; values that look personal are redacted."""
     quarantined = reason.notna()
-    canonical = ["respondent_id", "organisation_id", "year", "role", *cb.item_ids]
+    canonical = ["respondent_id", "organisation_id", "year", "role", *item_ids]
     quarantine = raw.loc[quarantined, ["source_file", "source_row", *canonical]].copy()
-    quarantine[cb.item_ids] = quarantine[cb.item_ids].map(redact)
+    quarantine[item_ids] = quarantine[item_ids].map(redact)
     quarantine.insert(2, "reason", reason[quarantined])
     quarantine.insert(3, "reason_text", quarantine["reason"].map(QUARANTINE_REASONS))
-    quarantine = quarantine.reset_index(drop=True)
+    return quarantine.reset_index(drop=True)
 
-    kept = ~quarantined
-    respondents = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "year": year[kept].astype(int),
-                    "organisation_id": raw.loc[kept, "organisation_id"],
-                    "respondent_id": raw.loc[kept, "respondent_id"],
-                    "role": raw.loc[kept, "role"].astype(str),
-                    "source_file": raw.loc[kept, "source_file"],
-                    "source_row": raw.loc[kept, "source_row"],
-                }
-            ),
-            values[kept],
-        ],
-        axis=1,
-    )
+
+def _respondents(raw: pd.DataFrame, ids: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Kept rows, wide: ids, role, source and one float column per item, sorted by id."""
+    source = raw[["role", "source_file", "source_row"]].astype({"role": str})
+    respondents = pd.concat([ids, source, values], axis=1)
     order = ["year", "organisation_id", "respondent_id"]
-    respondents = respondents.sort_values(order, kind="mergesort").reset_index(drop=True)
+    return respondents.sort_values(order, kind="mergesort").reset_index(drop=True)
 
-    cell_issues = issues[issues["row"].isin(raw.index[kept])].copy()
-    cell_issues = pd.DataFrame(
-        {
-            "source_file": raw.loc[cell_issues["row"], "source_file"].to_numpy(),
-            "source_row": raw.loc[cell_issues["row"], "source_row"].to_numpy(),
-            "respondent_id": raw.loc[cell_issues["row"], "respondent_id"].to_numpy(),
-            "year": year.loc[cell_issues["row"]].to_numpy(),
-            "item_id": cell_issues["item_id"].to_numpy(),
-            "original_value": cell_issues["original_value"].to_numpy(),
-            "reason": cell_issues["reason"].to_numpy(),
-        }
-    )
 
-    kept_ids = pd.DataFrame(
+def _cell_issues(raw: pd.DataFrame, year: pd.Series, issues: pd.DataFrame) -> pd.DataFrame:
+    """Cell issues of kept rows with their source file and row."""
+    rows = issues["row"]
+    return pd.DataFrame(
         {
-            "year": year[kept].astype(int),
-            "organisation_id": raw.loc[kept, "organisation_id"],
-            "respondent_id": raw.loc[kept, "respondent_id"],
+            "source_file": raw.loc[rows, "source_file"].to_numpy(),
+            "source_row": raw.loc[rows, "source_row"].to_numpy(),
+            "respondent_id": raw.loc[rows, "respondent_id"].to_numpy(),
+            "year": year.loc[rows].to_numpy(),
+            "item_id": issues["item_id"].to_numpy(),
+            "original_value": issues["original_value"].to_numpy(),
+            "reason": issues["reason"].to_numpy(),
         }
-    )
-    long = _to_long(kept_ids, values[kept], status[kept], cb.item_ids)
-    kept_status = status[kept]
-    report = ValidationReport(
-        files=tuple(str(p) for p in paths),
-        file_sha256={**{p.name: file_sha256(p) for p in paths}, **register_hash},
-        rows_read=len(raw),
-        rows_kept=int(kept.sum()),
-        rows_quarantined=int(quarantined.sum()),
-        quarantine_reasons={r: int(n) for r, n in reason[quarantined].value_counts().items() if n},
-        cell_issues={r: int(n) for r, n in cell_issues["reason"].value_counts().items()},
-        dont_know=int((kept_status == "dont_know").to_numpy().sum()),
-        dropped_columns=dropped,
-        ignored_columns=tuple(ignored),
-        default_key_used=default_key,
-    )
-    return SurveyData(
-        respondents=respondents,
-        long=long,
-        organisations=register,
-        report=report,
-        quarantine=quarantine,
-        cell_issues=cell_issues,
-        codebook=cb,
     )
 
 

@@ -405,100 +405,21 @@ def quadrant_map(
     area = np.clip(
         coordinates["n_respondents"].fillna(0).to_numpy() * _AREA_PER_RESPONDENT, *_AREA_RANGE
     )
-
     with theme():
         fig, ax, owned = _new_axes(ax, figsize)
-        # Quadrant shading and corner labels, from the quadrant rule (high = right / top).
-        for letter, (cap_high, leg_high) in QUADRANTS.items():
-            x0, y0 = (cut if cap_high else 0.0), (cut if leg_high else 0.0)
-            ha, va = ("right" if cap_high else "left"), ("top" if leg_high else "bottom")
-            width, height = (cut if x0 == 0 else 100 - cut), (cut if y0 == 0 else 100 - cut)
-            ax.add_patch(
-                Rectangle(
-                    (x0, y0),
-                    width,
-                    height,
-                    color=TYPE_COLOURS[letter],
-                    alpha=0.08,
-                    linewidth=0,
-                    zorder=0,
-                )
-            )
-            tx = 1.5 if ha == "left" else 98.5
-            ty = 1.5 if va == "bottom" else 98.5
-            ax.text(
-                tx,
-                ty,
-                f"{t(f'maturity_type.{letter}', lang)}\n{t(f'type_summary.{letter}', lang)}",
-                ha=ha,
-                va=va,
-                fontsize="x-small",
-                color="#404040",
-                zorder=1,
-                multialignment=ha,
-            )
-        ax.axvline(cut, color="#606060", linewidth=1, zorder=1)
-        ax.axhline(cut, color="#606060", linewidth=1, zorder=1)
-
+        _draw_quadrants(ax, cut, lang)
         x = coordinates["capability_pct"].to_numpy()
         y = coordinates["legacy_pct"].to_numpy()
         types = drawn["maturity_type"].astype(str).to_numpy()
-        for letter in TYPE_LETTERS:  # four groups, one collection each (for the legend)
-            rows = (types == letter) & ~is_highlight
-            if rows.any():
-                ax.scatter(
-                    x[rows],
-                    y[rows],
-                    s=area[rows],
-                    c=TYPE_COLOURS[letter],
-                    marker=TYPE_MARKERS[letter],
-                    alpha=0.35 if is_highlight.any() else 0.85,
-                    edgecolors="white",
-                    linewidths=0.6,
-                    zorder=3,
-                    label=t(f"maturity_type.{letter}", lang),
-                )
-        if is_highlight.any():
-            letter = types[is_highlight][0]
-            ax.scatter(
-                x[is_highlight],
-                y[is_highlight],
-                s=np.maximum(area[is_highlight], 120),
-                c=TYPE_COLOURS[letter],
-                marker=TYPE_MARKERS[letter],
-                edgecolors="black",
-                linewidths=2.0,
-                zorder=5,
-                label=t("legend.highlight", lang),
-            )
+        _draw_type_points(ax, x, y, types, area, is_highlight, lang)
         if label_col is not None:
             for xi, yi, text in zip(x, y, drawn[label_col].astype(str), strict=True):
                 ax.annotate(
-                    text,
-                    (xi, yi),
-                    xytext=(4, 4),
-                    textcoords="offset points",
-                    fontsize="x-small",
-                    zorder=6,
-                )
-
+                    text, (xi, yi), xytext=(4, 4), textcoords="offset points",
+                    fontsize="x-small", zorder=6,
+                )  # fmt: skip
         handles, labels = ax.get_legend_handles_labels()
-        sizes = _reference_sizes(coordinates["n_respondents"])
-        if sizes:  # an invisible handle turns the label into a sub-heading of the size key
-            handles.append(Line2D([], [], linestyle="none"))
-            labels.append(t("legend.respondents", lang))
-        for n in sizes:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker="o",
-                    color="#8C8C8C",
-                    markersize=np.sqrt(np.clip(n * _AREA_PER_RESPONDENT, *_AREA_RANGE)),
-                )
-            )
-            labels.append(format_number(n, lang, 0))
+        _add_size_key(handles, labels, coordinates["n_respondents"], lang)
         _legend_outside(ax, owned, handles, labels)
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 100)
@@ -507,6 +428,72 @@ def quadrant_map(
         _title(ax, title, "title.quadrant_map", lang)
         _localise_ticks(ax, lang)
     return fig
+
+
+def _draw_quadrants(ax: Axes, cut: float, lang: str) -> None:
+    """Shade each type's quadrant in its colour, label its outer corner, draw the cut lines."""
+    for letter, (cap_high, leg_high) in QUADRANTS.items():  # high = right / top
+        x0, y0 = (cut if cap_high else 0.0), (cut if leg_high else 0.0)
+        width, height = (100 - cut if cap_high else cut), (100 - cut if leg_high else cut)
+        ax.add_patch(
+            Rectangle(
+                (x0, y0), width, height, color=TYPE_COLOURS[letter], alpha=0.08, linewidth=0,
+                zorder=0,
+            )
+        )  # fmt: skip
+        ha, va = ("right" if cap_high else "left"), ("top" if leg_high else "bottom")
+        ax.text(
+            98.5 if cap_high else 1.5,
+            98.5 if leg_high else 1.5,
+            f"{t(f'maturity_type.{letter}', lang)}\n{t(f'type_summary.{letter}', lang)}",
+            ha=ha, va=va, fontsize="x-small", color="#404040", zorder=1, multialignment=ha,
+        )  # fmt: skip
+    ax.axvline(cut, color="#606060", linewidth=1, zorder=1)
+    ax.axhline(cut, color="#606060", linewidth=1, zorder=1)
+
+
+def _draw_type_points(
+    ax: Axes,
+    x: np.ndarray,
+    y: np.ndarray,
+    types: np.ndarray,
+    area: np.ndarray,
+    is_highlight: np.ndarray,
+    lang: str,
+) -> None:
+    """One scatter collection per type present (for the legend), the highlight on top."""
+    for letter in TYPE_LETTERS:
+        rows = (types == letter) & ~is_highlight
+        if rows.any():
+            ax.scatter(
+                x[rows], y[rows], s=area[rows], c=TYPE_COLOURS[letter],
+                marker=TYPE_MARKERS[letter], alpha=0.35 if is_highlight.any() else 0.85,
+                edgecolors="white", linewidths=0.6, zorder=3,
+                label=t(f"maturity_type.{letter}", lang),
+            )  # fmt: skip
+    if is_highlight.any():
+        letter = types[is_highlight][0]
+        ax.scatter(
+            x[is_highlight], y[is_highlight], s=np.maximum(area[is_highlight], 120),
+            c=TYPE_COLOURS[letter], marker=TYPE_MARKERS[letter], edgecolors="black",
+            linewidths=2.0, zorder=5, label=t("legend.highlight", lang),
+        )  # fmt: skip
+
+
+def _add_size_key(
+    handles: list, labels: list, n_respondents: pd.Series, lang: str
+) -> None:
+    """Append the marker-size key (respondents) to legend handles and labels."""
+    sizes = _reference_sizes(n_respondents)
+    if sizes:  # an invisible handle turns the label into a sub-heading of the size key
+        handles.append(Line2D([], [], linestyle="none"))
+        labels.append(t("legend.respondents", lang))
+    for n in sizes:
+        size = np.sqrt(np.clip(n * _AREA_PER_RESPONDENT, *_AREA_RANGE))
+        handles.append(
+            Line2D([], [], linestyle="none", marker="o", color="#8C8C8C", markersize=size)
+        )
+        labels.append(format_number(n, lang, 0))
 
 
 def _reference_sizes(n_respondents: pd.Series) -> list[int]:

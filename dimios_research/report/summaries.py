@@ -17,7 +17,7 @@ not) appear only as totals per group in :func:`coverage_table`, never with an id
 
 Conventions
 -----------
-``year=None`` means the latest round (:func:`resolve_year`). ``org_types`` filters by the
+``year=None`` means the latest round (:meth:`Scores.check_year`). ``org_types`` filters by the
 organisation type of the register (kommun, region, myndighet, annan), whereas the ``type``
 column of :attr:`Scores.types` holds the maturity type A–D; :func:`filter_results` applies an
 organisation-type filter once, so that every later summary of a report describes the same
@@ -48,8 +48,6 @@ __all__ = [
     "COHORTS",
     "OrganisationProfile",
     "NotReportableError",
-    "resolve_year",
-    "previous_round",
     "filter_results",
     "coverage_table",
     "spread_table",
@@ -82,27 +80,6 @@ COHORTS = (None, "all", "programme", "non_programme")
 # ----------------------------------------------------------------------------------------------
 # Rounds and selections
 # ----------------------------------------------------------------------------------------------
-def resolve_year(scores: Scores, year: int | None = None) -> int:
-    """The round to report: ``year`` when it has data, the latest round when ``None``.
-
-    Raises
-    ------
-    ValueError
-        When ``year`` has no data; the message lists the rounds that do.
-    """
-    if year is None:
-        return int(scores.years[-1])
-    if int(year) not in scores.years:
-        raise ValueError(f"year={year} has no data; rounds available: {scores.years}")
-    return int(year)
-
-
-def previous_round(scores: Scores, year: int) -> int | None:
-    """The round before ``year`` in the data (not necessarily ``year - 1``), or ``None``."""
-    earlier = [y for y in scores.years if y < year]
-    return int(earlier[-1]) if earlier else None
-
-
 def filter_results(results: Results, org_types: Sequence[str] | None = None) -> Results:
     """Results restricted to organisations of the given organisation types.
 
@@ -195,7 +172,7 @@ def coverage_table(
     Counts only: no organisation is named, so non-reportable organisations may be counted
     here. Groups are sorted by their value.
     """
-    year = resolve_year(scores, year)
+    year = scores.check_year(year)
     types = scores.types[scores.types["year"] == year]
     frame = types.merge(
         scores.register.drop(columns=["name"], errors="ignore"),
@@ -258,9 +235,8 @@ def spread_table(scores: Scores, year: int, level: str = "dimension") -> pd.Data
     differences; ``icc1`` says which share of the respondent-level variance lies between
     organisations. Quantiles use pandas' linear interpolation (type 7).
     """
-    year = resolve_year(scores, year)
-    org = scores.organisations
-    org = org[(org["year"] == year) & (org["level"].astype(str) == level) & org["reportable"]]
+    year = scores.check_year(year)
+    org = scores.reportable_scores(year, level)
     if org.empty:
         raise ValueError(f"no reportable organisation scores at level {level!r} in {year}")
     grouped = org.groupby("unit", observed=True, sort=False)
@@ -339,7 +315,7 @@ def profile_table(
         :func:`dimios_research.plots.profile_bars` (``label_col="label"``).
     """
     check_lang(lang)
-    year = resolve_year(scores, year)
+    year = scores.check_year(year)
     units = codebook.units.set_index("unit")
     rows = []
     for unit in codebook.units_at(level):
@@ -385,7 +361,7 @@ def type_distribution(scores: Scores, year: int, lang: str = "sv") -> pd.DataFra
         ``share_pct`` (percent of reportable organisations with a type).
     """
     check_lang(lang)
-    year = resolve_year(scores, year)
+    year = scores.check_year(year)
     types = _reportable_types(scores, year)["maturity_type"].dropna()
     counts = types.value_counts().reindex(list(TYPE_LETTERS), fill_value=0)
     names = maturity_types(lang)
@@ -418,12 +394,8 @@ def capability_by_type(
         organisations), values the unweighted mean of the reportable organisations' scores.
     """
     check_lang(lang)
-    year = resolve_year(scores, year)
-    org = scores.organisations
-    org = org[
-        (org["year"] == year) & (org["level"].astype(str) == "capability") & org["reportable"]
-    ]
-    org = org.merge(scores.register[["organisation_id", "type"]], on="organisation_id")
+    year = scores.check_year(year)
+    org = scores.with_register(scores.reportable_scores(year, "capability"), ("type",))
     matrix = org.pivot_table(
         index="unit", columns="type", values="score_pct", aggfunc="mean", observed=True
     )
@@ -446,7 +418,7 @@ def organisation_scores(
     type); the input of :func:`dimios_research.compare.compare_groups` and
     :func:`dimios_research.plots.distribution_by_group`.
     """
-    year = resolve_year(scores, year)
+    year = scores.check_year(year)
     frame = scores.organisation_level(level, unit, reportable_only=True)
     return frame[frame["year"] == year].reset_index(drop=True)
 
@@ -457,9 +429,7 @@ def round_types(scores: Scores, year: int) -> pd.DataFrame:
     The input of :func:`dimios_research.plots.quadrant_map`; non-reportable organisations are
     left out, so they can be neither drawn nor labelled.
     """
-    year = resolve_year(scores, year)
-    types = scores.types
-    return types[(types["year"] == year) & types["reportable"]].reset_index(drop=True)
+    return scores.reportable_types(scores.check_year(year))
 
 
 def group_comparisons(
@@ -553,11 +523,10 @@ def agreement_summary(
         ``median_rwg_j``, ``share_low_agreement_pct`` (percent with rwg(j) below the
         threshold), ``mean_ad_m`` and ``rwg_threshold``.
     """
-    year = resolve_year(scores, year)
-    reportable = scores.types[(scores.types["year"] == year) & scores.types["reportable"]]
+    year = scores.check_year(year)
     agg = aggregation[
         (aggregation["year"] == year)
-        & aggregation["organisation_id"].isin(reportable["organisation_id"])
+        & aggregation["organisation_id"].isin(scores.reportable_ids(year))
     ]
     agg = agg.dropna(subset=["rwg_j"]).assign(_low=lambda d: d["rwg_j"] < rwg_threshold)
     out = agg.groupby(["level", "unit"], sort=False, observed=True).agg(
@@ -583,13 +552,12 @@ def icc_summary(
         n_respondents, n_groups, group_size, icc1, icc2, group_size_convention``) for the
         given levels.
     """
-    year = resolve_year(scores, year)
-    reportable = scores.types[(scores.types["year"] == year) & scores.types["reportable"]]
+    year = scores.check_year(year)
     resp = scores.respondents
     resp = resp[
         (resp["year"] == year)
         & resp["level"].astype(str).isin(list(levels))
-        & resp["organisation_id"].isin(reportable["organisation_id"])
+        & resp["organisation_id"].isin(scores.reportable_ids(year))
     ]
     resp = resp.assign(level=resp["level"].astype(str))
     table = icc_table(resp)
@@ -601,7 +569,7 @@ def icc_summary(
 
 def year_answers(results: Results, year: int) -> pd.DataFrame:
     """Answers of one round with reverse-keyed items recoded (for reliability analyses)."""
-    year = resolve_year(results.scores, year)
+    year = results.scores.check_year(year)
     answers = results.answers[results.answers["year"] == year]
     return reverse_keyed(answers, results.codebook).reset_index(drop=True)
 
@@ -828,85 +796,95 @@ def organisation_profile(
     """
     check_lang(lang)
     year = _organisation_round(scores, organisation_id, year)
-    register = scores.register.set_index("organisation_id")
-    org_type = register.loc[organisation_id, "type"]
-    size_class = register.loc[organisation_id, "size_class"]
-    types_row = scores.types[
-        (scores.types["organisation_id"] == organisation_id) & (scores.types["year"] == year)
-    ].iloc[0]
-
-    org = scores.organisations
-    org = org[(org["year"] == year) & org["reportable"]]
-    org = org.merge(
-        scores.register[["organisation_id", "type", "size_class"]], on="organisation_id", how="left"
-    )
-    same_type = org["type"] == org_type
-    same_size = same_type & (org["size_class"] == size_class)
-    n_other = (
-        org.loc[same_size & (org["level"].astype(str) == "overall"), "organisation_id"]
-        .ne(organisation_id)
-        .sum()
-    )
-    peer_group, is_peer = (
-        ("type_and_size", same_size) if n_other >= min_peers else ("type", same_type)
-    )
-    org = org.assign(_peer=is_peer.to_numpy(), _self=(org["organisation_id"] == organisation_id))
-
-    def ranks_for(levels: Sequence[str]) -> pd.DataFrame:
-        rows = []
-        part = org[org["level"].astype(str).isin(levels)]
-        for (level, unit), unit_rows in part.groupby(["level", "unit"], observed=True, sort=False):
-            own = unit_rows.loc[unit_rows["_self"], "score_pct"]
-            if own.empty:
-                continue
-            value = float(own.iloc[0])
-            own_row = unit_rows[unit_rows["_self"]].iloc[0]
-            peers = unit_rows.loc[unit_rows["_peer"], "score_pct"]
-            others = unit_rows.loc[unit_rows["_peer"] & ~unit_rows["_self"], "score_pct"]
-            rows.append(
-                {
-                    "level": str(level),
-                    "unit": str(unit),
-                    "label": _unit_label(codebook, str(level), str(unit), lang),
-                    "score_pct": value,
-                    "ci_low": float(own_row["ci_low"]),
-                    "ci_high": float(own_row["ci_high"]),
-                    "mean_all": unit_rows["score_pct"].mean(),
-                    "percentile_all": percentile_rank([value], unit_rows["score_pct"])[0],
-                    "n_all": int(len(unit_rows)),
-                    "mean_peers": others.mean() if len(others) else np.nan,
-                    "percentile_peers": percentile_rank([value], peers)[0],
-                    "n_peers": int(len(peers)),
-                }
-            )
-        return pd.DataFrame(rows)
-
-    ranks = ranks_for(("overall", "dimension", "category"))
+    org, peer_group = _peer_frame(scores, organisation_id, year, min_peers)
     order = {
         unit: i
         for i, unit in enumerate(
             ["overall", *codebook.units_at("dimension"), *codebook.units_at("category")]
         )
     }
-    ranks = ranks.sort_values("unit", key=lambda u: u.map(order), kind="stable").reset_index(
-        drop=True
-    )
-    caps = ranks_for(("capability",))
-    caps = caps.assign(difference=caps["score_pct"] - caps["mean_peers"]).dropna(
-        subset=["difference"]
-    )
+    ranks = _ranks(org, ("overall", "dimension", "category"), codebook, lang)
+    ranks = ranks.sort_values("unit", key=lambda u: u.map(order), kind="stable")
+    caps = _ranks(org, ("capability",), codebook, lang)
+    caps = caps.assign(difference=caps["score_pct"] - caps["mean_peers"])
     cap_columns = ["unit", "label", "score_pct", "mean_peers", "difference"]
-    ordered = caps.sort_values(["difference", "unit"], ascending=[False, True], kind="stable")
-    strengths = ordered.head(n_strengths)[cap_columns].reset_index(drop=True)
-    weaknesses = ordered.iloc[::-1].head(n_strengths)[cap_columns].reset_index(drop=True)
+    ordered = caps.dropna(subset=["difference"]).sort_values(
+        ["difference", "unit"], ascending=[False, True], kind="stable"
+    )[cap_columns]
+    return OrganisationProfile(
+        organisation_id=str(organisation_id),
+        year=year,
+        attributes=_profile_attributes(scores, organisation_id, year),
+        peer_group=peer_group,
+        ranks=ranks.reset_index(drop=True),
+        strengths=ordered.head(n_strengths).reset_index(drop=True),
+        weaknesses=ordered.iloc[::-1].head(n_strengths).reset_index(drop=True),
+        trend=_own_trend(scores, organisation_id, codebook, lang),
+        agreement=_own_agreement(aggregation, organisation_id, year, codebook, lang),
+    )
 
-    own_rounds = scores.types[
-        (scores.types["organisation_id"] == organisation_id) & scores.types["reportable"]
-    ]["year"]
-    trend = scores.organisations[
-        (scores.organisations["organisation_id"] == organisation_id)
-        & scores.organisations["year"].isin(own_rounds)
-        & scores.organisations["level"].astype(str).isin(["overall", "dimension"])
+
+def _peer_frame(
+    scores: Scores, organisation_id: str, year: int, min_peers: int
+) -> tuple[pd.DataFrame, str]:
+    """Reportable scores of the round, flagged ``_peer`` and ``_self``; the peer group code.
+
+    Peers share the organisation type and size class when at least ``min_peers`` other
+    organisations do, else only the organisation type.
+    """
+    register = scores.register.set_index("organisation_id")
+    org_type = register.loc[organisation_id, "type"]
+    size_class = register.loc[organisation_id, "size_class"]
+    org = scores.with_register(scores.reportable_scores(year), ("type", "size_class"))
+    same_type = org["type"] == org_type
+    same_size = same_type & (org["size_class"] == size_class)
+    overall = same_size & (org["level"].astype(str) == "overall")
+    n_other = org.loc[overall, "organisation_id"].ne(organisation_id).sum()
+    peer_group, is_peer = (
+        ("type_and_size", same_size) if n_other >= min_peers else ("type", same_type)
+    )
+    flags = {"_peer": is_peer.to_numpy(), "_self": (org["organisation_id"] == organisation_id)}
+    return org.assign(**flags), peer_group
+
+
+def _ranks(org: pd.DataFrame, levels: Sequence[str], codebook: Codebook, lang: str) -> pd.DataFrame:
+    """The organisation's score, means and percentile ranks per unit of ``levels``."""
+    rows = []
+    part = org[org["level"].astype(str).isin(levels)]
+    for (level, unit), unit_rows in part.groupby(["level", "unit"], observed=True, sort=False):
+        own = unit_rows[unit_rows["_self"]]
+        if own.empty:
+            continue
+        value = float(own["score_pct"].iloc[0])
+        peers = unit_rows.loc[unit_rows["_peer"], "score_pct"]
+        others = unit_rows.loc[unit_rows["_peer"] & ~unit_rows["_self"], "score_pct"]
+        rows.append(
+            {
+                "level": str(level),
+                "unit": str(unit),
+                "label": _unit_label(codebook, str(level), str(unit), lang),
+                "score_pct": value,
+                "ci_low": float(own["ci_low"].iloc[0]),
+                "ci_high": float(own["ci_high"].iloc[0]),
+                "mean_all": unit_rows["score_pct"].mean(),
+                "percentile_all": percentile_rank([value], unit_rows["score_pct"])[0],
+                "n_all": int(len(unit_rows)),
+                "mean_peers": others.mean() if len(others) else np.nan,
+                "percentile_peers": percentile_rank([value], peers)[0],
+                "n_peers": int(len(peers)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _own_trend(scores: Scores, organisation_id: str, codebook: Codebook, lang: str) -> pd.DataFrame:
+    """Overall and dimension scores of the organisation in every round it is reportable."""
+    own_rounds = [y for y in scores.years if scores.is_reportable(organisation_id, y)]
+    org = scores.organisations
+    trend = org[
+        (org["organisation_id"] == organisation_id)
+        & org["year"].isin(own_rounds)
+        & org["level"].astype(str).isin(["overall", "dimension"])
     ]
     trend = trend.assign(
         level=trend["level"].astype(str),
@@ -915,50 +893,47 @@ def organisation_profile(
             for lv, u in zip(trend["level"], trend["unit"])
         ],
     )[["year", "level", "unit", "label", "score_pct", "ci_low", "ci_high", "n_respondents"]]
-    trend = trend.sort_values(["year", "level", "unit"], kind="stable").reset_index(drop=True)
+    return trend.sort_values(["year", "level", "unit"], kind="stable").reset_index(drop=True)
 
+
+def _own_agreement(
+    aggregation: pd.DataFrame | None,
+    organisation_id: str,
+    year: int,
+    codebook: Codebook,
+    lang: str,
+) -> pd.DataFrame:
+    """rwg(j) and AD_M of the organisation's respondents in the round, with unit labels."""
+    columns = ["level", "unit", "n_respondents", "n_items", "rwg_j", "ad_m", "low_agreement"]
     if aggregation is None:
-        agreement = pd.DataFrame(
-            columns=["level", "unit", "n_respondents", "n_items", "rwg_j", "ad_m", "low_agreement"]
-        )
-    else:
-        agreement = aggregation[
-            (aggregation["organisation_id"] == organisation_id) & (aggregation["year"] == year)
-        ]
-        agreement = agreement[
-            ["level", "unit", "n_respondents", "n_items", "rwg_j", "ad_m", "low_agreement"]
-        ].reset_index(drop=True)
-        agreement.insert(
-            2,
-            "label",
-            [
-                _unit_label(codebook, lv, u, lang)
-                for lv, u in zip(agreement["level"], agreement["unit"])
-            ],
-        )
+        return pd.DataFrame(columns=columns[:2] + ["label"] + columns[2:])
+    rows = aggregation[
+        (aggregation["organisation_id"] == organisation_id) & (aggregation["year"] == year)
+    ]
+    agreement = rows[columns].reset_index(drop=True)
+    labels = [
+        _unit_label(codebook, lv, u, lang) for lv, u in zip(agreement["level"], agreement["unit"])
+    ]
+    agreement.insert(2, "label", labels)
+    return agreement
 
-    attributes = {
-        "name": str(register.loc[organisation_id].get("name", organisation_id)),
-        "organisation_type": str(org_type),
-        "size_class": str(size_class),
-        "county": str(register.loc[organisation_id, "county"]),
-        "maturity_type": types_row["maturity_type"],
-        "capability_pct": float(types_row["capability_pct"]),
-        "legacy_pct": float(types_row["legacy_pct"]),
-        "overall_pct": float(types_row["overall_pct"]),
-        "n_respondents": int(types_row["n_respondents"]),
+
+def _profile_attributes(scores: Scores, organisation_id: str, year: int) -> dict:
+    """Register attributes and the round's dimension scores and type of the organisation."""
+    register = scores.register.set_index("organisation_id").loc[organisation_id]
+    types = scores.types
+    row = types[(types["organisation_id"] == organisation_id) & (types["year"] == year)].iloc[0]
+    return {
+        "name": str(register.get("name", organisation_id)),
+        "organisation_type": str(register["type"]),
+        "size_class": str(register["size_class"]),
+        "county": str(register["county"]),
+        "maturity_type": row["maturity_type"],
+        "capability_pct": float(row["capability_pct"]),
+        "legacy_pct": float(row["legacy_pct"]),
+        "overall_pct": float(row["overall_pct"]),
+        "n_respondents": int(row["n_respondents"]),
     }
-    return OrganisationProfile(
-        organisation_id=str(organisation_id),
-        year=year,
-        attributes=attributes,
-        peer_group=peer_group,
-        ranks=ranks,
-        strengths=strengths,
-        weaknesses=weaknesses,
-        trend=trend,
-        agreement=agreement,
-    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -968,8 +943,10 @@ def resolve_rounds(
     scores: Scores, baseline: int | None = None, follow_up: int | None = None
 ) -> tuple[int, int]:
     """Baseline and follow-up rounds: the first and last round when ``None``."""
-    baseline = int(scores.years[0]) if baseline is None else resolve_year(scores, baseline)
-    follow_up = int(scores.years[-1]) if follow_up is None else resolve_year(scores, follow_up)
+    baseline = int(scores.years[0]) if baseline is None else scores.check_year(baseline, "baseline")
+    follow_up = (
+        int(scores.years[-1]) if follow_up is None else scores.check_year(follow_up, "follow_up")
+    )
     if baseline >= follow_up:
         raise ValueError(
             f"baseline ({baseline}) must be an earlier round than follow_up ({follow_up})"
@@ -1097,7 +1074,7 @@ def national_index_by_year(
     Feeds :func:`dimios_research.longitudinal.target_attainment` and
     :func:`dimios_research.plots.trend_lines`.
     """
-    years = scores.years if years is None else [resolve_year(scores, y) for y in years]
+    years = scores.years if years is None else [scores.check_year(y) for y in years]
     frames = [
         national_index(scores, y, level, unit, n_boot=n_boot, seed=seed, org_types=org_types)
         for y in years

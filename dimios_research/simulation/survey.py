@@ -331,108 +331,32 @@ def simulate(
     participants = dict(participants or DEFAULT_PARTICIPANTS)
     years = sorted(participants)
     register = _register(rng)
-    n_orgs = len(register)
-
     cov = random_effect_sd**2 * np.array([[1.0, random_effect_corr], [random_effect_corr, 1.0]])
-    org_effect = rng.multivariate_normal([0.0, 0.0], cov, size=n_orgs)  # (orgs, 2 dims)
+    org_effect = rng.multivariate_normal([0.0, 0.0], cov, size=len(register))  # (orgs, 2 dims)
     start = _programme_starts(
         rng, register, org_effect.mean(axis=1), programme_years, programme_share
     )
     register["programme_start"] = start
-    chosen = _participation(rng, n_orgs, participants, start, keep_rate)
-
-    items = cb.items
-    dims = ["capability", "legacy"]
-    caps = cb.units_at("capability")
-    cap_index = {c: i for i, c in enumerate(caps)}
-    cap_dim = np.array([dims.index(d) for d in cb.units.set_index("unit").loc[caps, "dimension"]])
-    item_cap = items["capability"].map(cap_index).to_numpy()
-    n_items = len(items)
-    cap_offset = rng.normal(0, capability_sd, size=len(caps))
-    org_cap_dev = rng.normal(0, capability_sd, size=(n_orgs, len(caps)))
-    loading = rng.uniform(0.8, 1.2, size=n_items)
-    shift = rng.normal(0, 0.15, size=n_items)
-    dont_know_p = rng.uniform(0, dont_know_max, size=n_items)
-    reverse = items["reverse"].to_numpy()
-
-    type_effect = register["type"].map(_TYPE_EFFECT).to_numpy()
-    size_effect = register["size_class"].map(_SIZE_EFFECT).to_numpy()
-    expected_n = register["size_class"].map(_RESPONDENTS_BY_SIZE).to_numpy() * respondents_per_org
-
-    # Hierarchy weights so the truth mirrors the scoring rule (equal-weight means).
-    units = cb.units.set_index("unit")
-    cap_category = units.loc[caps, "parent"].to_numpy()
-    weights = np.zeros((2, len(caps)))
-    for d, dim in enumerate(dims):
-        cats = units.index[(units["level"] == "category") & (units["dimension"] == dim)]
-        for cat in cats:
-            members = cap_category == cat
-            weights[d, members] = 1.0 / members.sum() / len(cats)
-
-    truth_rows = []
-    response_frames = []
-    for year in years:
-        orgs = chosen[year]
-        t = year - years[0]
-        treated = ~np.isnan(start[orgs]) & (start[orgs] <= year)
-        org_dim = (
-            np.array(baseline)[None, :]
-            + (type_effect[orgs] + size_effect[orgs])[:, None]
-            + trend_per_year * t
-            + programme_effect * treated[:, None]
-            + org_effect[orgs]
-        )  # (orgs, 2)
-        org_cap = org_dim[:, cap_dim] + cap_offset[None, :] + org_cap_dev[orgs]
-        true_dim = org_cap @ weights.T
-        truth_rows.append(
-            pd.DataFrame(
-                {
-                    "year": year,
-                    "organisation_id": register["organisation_id"].to_numpy()[orgs],
-                    "capability": true_dim[:, 0],
-                    "legacy": true_dim[:, 1],
-                    "overall": true_dim.mean(axis=1),
-                }
-            )
+    chosen = _participation(rng, len(register), participants, start, keep_rate)
+    model = _model(rng, cb, register, org_effect, capability_sd, dont_know_max)
+    effects = {
+        "baseline": np.array(baseline),
+        "trend_per_year": trend_per_year,
+        "programme_effect": programme_effect,
+    }
+    noise = {"respondent_sd": respondent_sd, "answer_noise_sd": answer_noise_sd}
+    noise |= {"nonresponse": nonresponse, "respondents_per_org": respondents_per_org}
+    rounds, frames = [], []
+    for year in years:  # a few rounds; each round's draws in a fixed order (same seed, same data)
+        rounds.append(
+            _simulate_round(rng, model, chosen[year], year, year - years[0], effects, noise)
         )
-        n_resp = np.maximum(1, rng.poisson(expected_n[orgs]))
-        resp_org = np.repeat(np.arange(len(orgs)), n_resp)
-        n_total = len(resp_org)
-        resp_dim = rng.normal(0, respondent_sd, size=(n_total, 2))
-        resp_cap = rng.normal(0, respondent_sd / 3, size=(n_total, len(caps)))
-        theta = org_cap[resp_org] + resp_dim[:, cap_dim] + resp_cap  # (resp, caps)
-        latent = 3 + loading * (theta[:, item_cap] - 50) / 25 + shift
-        latent += rng.normal(0, answer_noise_sd, size=latent.shape)
-        codes = np.clip(np.rint(latent), 1, 5)
-        codes[:, reverse] = 6 - codes[:, reverse]
-        codes[rng.random(codes.shape) < dont_know_p] = 0
-        codes[rng.random(codes.shape) < nonresponse] = np.nan
-        org_ids = register["organisation_id"].to_numpy()[orgs][resp_org]
-        within = np.arange(n_total) - np.repeat(np.cumsum(n_resp) - n_resp, n_resp) + 1
-        frame = pd.DataFrame(
-            {
-                "respondent_id": [f"{o}-{year}-{k:03d}" for o, k in zip(org_ids, within)],
-                "organisation_id": org_ids,
-                "year": year,
-                "role": rng.choice(_ROLES, size=n_total),
-            }
-        )
-        if personal_data:
-            frame["email"] = [f"person{k}.{o.lower()}@example.se" for o, k in zip(org_ids, within)]
-            frame["respondent_name"] = rng.choice(
-                ["Anna Andersson", "Erik Johansson", "Maria Karlsson", "Lars Nilsson"],
-                size=n_total,
-            )
-            has_comment = rng.random(n_total) < 0.3
-            frame["comment"] = np.where(has_comment, rng.choice(_COMMENTS, size=n_total), "")
-        answers = pd.DataFrame(codes, columns=cb.item_ids).astype("Int64")
-        response_frames.append(pd.concat([frame, answers], axis=1))
-
-    responses = pd.concat(response_frames, ignore_index=True)
+        frames.append(_response_frame(rng, model, rounds[-1], personal_data))
+    responses = pd.concat(frames, ignore_index=True)
     defect_counts = pd.DataFrame({"kind": pd.Series(dtype=str), "count": pd.Series(dtype=int)})
     if defects:
         responses, defect_counts = _inject_defects(rng, responses, cb.item_ids)
-    truth_orgs = pd.concat(truth_rows, ignore_index=True)
+    truth_orgs = pd.concat([round_.truth for round_ in rounds], ignore_index=True)
     national = truth_orgs.groupby("year", as_index=False)[["capability", "legacy", "overall"]]
     truth = SimulationTruth(
         organisations=truth_orgs,
@@ -445,21 +369,159 @@ def simulate(
         defects=defect_counts,
         seed=seed,
     )
-    organisations = register[
-        [
-            "organisation_id",
-            "name",
-            "type",
-            "county",
-            "size_class",
-            "employees",
-            "population",
-            "programme_start",
-        ]
-    ]
     return SimulatedSurvey(
-        responses=responses, organisations=organisations, truth=truth, codebook=cb
+        responses=responses, organisations=register[_REGISTER_COLUMNS], truth=truth, codebook=cb
     )
+
+
+_REGISTER_COLUMNS = [
+    "organisation_id", "name", "type", "county", "size_class", "employees", "population",
+    "programme_start",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Model:
+    """Everything fixed across rounds: the register, effects and the item model."""
+
+    codebook: Codebook
+    register: pd.DataFrame
+    org_effect: np.ndarray  # (organisations, 2 dimensions)
+    start: np.ndarray  # programme start year per organisation (NaN: never)
+    structural: np.ndarray  # type + size effect per organisation
+    expected_n: np.ndarray  # expected respondents per organisation
+    cap_dim: np.ndarray  # dimension of every capability
+    item_cap: np.ndarray  # capability of every item
+    cap_offset: np.ndarray
+    org_cap_dev: np.ndarray  # (organisations, capabilities)
+    loading: np.ndarray
+    shift: np.ndarray
+    dont_know_p: np.ndarray
+    reverse: np.ndarray
+    weights: np.ndarray  # (2 dimensions, capabilities): the scoring rule's equal weights
+
+
+@dataclass(frozen=True)
+class _Round:
+    year: int
+    truth: pd.DataFrame
+    codes: np.ndarray  # (respondents, items), NaN for blank
+    org_ids: np.ndarray  # organisation of every respondent
+    within: np.ndarray  # respondent number within its organisation
+
+
+def _model(
+    rng: np.random.Generator,
+    cb: Codebook,
+    register: pd.DataFrame,
+    org_effect: np.ndarray,
+    capability_sd: float,
+    dont_know_max: float,
+) -> _Model:
+    """Draw the item model (in a fixed order, so a seed gives the same data)."""
+    items, caps, dims = cb.items, cb.units_at("capability"), ["capability", "legacy"]
+    units = cb.units.set_index("unit")
+    cap_index = {c: i for i, c in enumerate(caps)}
+    cap_category = units.loc[caps, "parent"].to_numpy()
+    # Hierarchy weights so the truth mirrors the scoring rule (equal-weight means).
+    weights = np.zeros((2, len(caps)))
+    for d, dim in enumerate(dims):
+        cats = units.index[(units["level"] == "category") & (units["dimension"] == dim)]
+        for cat in cats:
+            members = cap_category == cat
+            weights[d, members] = 1.0 / members.sum() / len(cats)
+    return _Model(
+        codebook=cb,
+        register=register,
+        org_effect=org_effect,
+        start=register["programme_start"].to_numpy(),
+        structural=(
+            register["type"].map(_TYPE_EFFECT).to_numpy()
+            + register["size_class"].map(_SIZE_EFFECT).to_numpy()
+        ),
+        expected_n=register["size_class"].map(_RESPONDENTS_BY_SIZE).to_numpy(),
+        cap_dim=np.array([dims.index(d) for d in units.loc[caps, "dimension"]]),
+        item_cap=items["capability"].map(cap_index).to_numpy(),
+        cap_offset=rng.normal(0, capability_sd, size=len(caps)),
+        org_cap_dev=rng.normal(0, capability_sd, size=(len(register), len(caps))),
+        loading=rng.uniform(0.8, 1.2, size=len(items)),
+        shift=rng.normal(0, 0.15, size=len(items)),
+        dont_know_p=rng.uniform(0, dont_know_max, size=len(items)),
+        reverse=items["reverse"].to_numpy(),
+        weights=weights,
+    )
+
+
+def _simulate_round(
+    rng: np.random.Generator,
+    m: _Model,
+    orgs: np.ndarray,
+    year: int,
+    t: int,
+    effects: dict,
+    noise: dict,
+) -> _Round:
+    """True scores of the participating organisations and their respondents' answer codes."""
+    treated = ~np.isnan(m.start[orgs]) & (m.start[orgs] <= year)
+    org_dim = (
+        effects["baseline"][None, :]
+        + m.structural[orgs][:, None]
+        + effects["trend_per_year"] * t
+        + effects["programme_effect"] * treated[:, None]
+        + m.org_effect[orgs]
+    )  # (orgs, 2)
+    org_cap = org_dim[:, m.cap_dim] + m.cap_offset[None, :] + m.org_cap_dev[orgs]
+    true_dim = org_cap @ m.weights.T
+    org_ids = m.register["organisation_id"].to_numpy()[orgs]
+    truth = pd.DataFrame(
+        {
+            "year": year,
+            "organisation_id": org_ids,
+            "capability": true_dim[:, 0],
+            "legacy": true_dim[:, 1],
+            "overall": true_dim.mean(axis=1),
+        }
+    )
+    n_resp = np.maximum(1, rng.poisson(m.expected_n[orgs] * noise["respondents_per_org"]))
+    resp_org = np.repeat(np.arange(len(orgs)), n_resp)
+    n_total, n_caps = len(resp_org), len(m.cap_offset)
+    resp_dim = rng.normal(0, noise["respondent_sd"], size=(n_total, 2))
+    resp_cap = rng.normal(0, noise["respondent_sd"] / 3, size=(n_total, n_caps))
+    theta = org_cap[resp_org] + resp_dim[:, m.cap_dim] + resp_cap  # (resp, caps)
+    latent = 3 + m.loading * (theta[:, m.item_cap] - 50) / 25 + m.shift
+    latent += rng.normal(0, noise["answer_noise_sd"], size=latent.shape)
+    codes = np.clip(np.rint(latent), 1, 5)
+    codes[:, m.reverse] = 6 - codes[:, m.reverse]
+    codes[rng.random(codes.shape) < m.dont_know_p] = 0
+    codes[rng.random(codes.shape) < noise["nonresponse"]] = np.nan
+    within = np.arange(n_total) - np.repeat(np.cumsum(n_resp) - n_resp, n_resp) + 1
+    return _Round(year, truth, codes, org_ids[resp_org], within)
+
+
+def _response_frame(
+    rng: np.random.Generator, m: _Model, round_: _Round, personal_data: bool
+) -> pd.DataFrame:
+    """The export rows of a round: ids, role, optional fake personal data, answer codes."""
+    year, org_ids, within = round_.year, round_.org_ids, round_.within
+    n_total = len(org_ids)
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"{o}-{year}-{k:03d}" for o, k in zip(org_ids, within)],
+            "organisation_id": org_ids,
+            "year": year,
+            "role": rng.choice(_ROLES, size=n_total),
+        }
+    )
+    if personal_data:
+        frame["email"] = [f"person{k}.{o.lower()}@example.se" for o, k in zip(org_ids, within)]
+        frame["respondent_name"] = rng.choice(
+            ["Anna Andersson", "Erik Johansson", "Maria Karlsson", "Lars Nilsson"],
+            size=n_total,
+        )
+        has_comment = rng.random(n_total) < 0.3
+        frame["comment"] = np.where(has_comment, rng.choice(_COMMENTS, size=n_total), "")
+    answers = pd.DataFrame(round_.codes, columns=m.codebook.item_ids).astype("Int64")
+    return pd.concat([frame, answers], axis=1)
 
 
 def _inject_defects(

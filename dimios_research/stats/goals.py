@@ -190,136 +190,85 @@ def goal_attainment(
         raise TypeError(
             f"programme must be a Programme from load_programme(), got {type(programme).__name__}"
         )
-    get = programme.get
-    population = get("population.municipalities") + get("population.regions")
-    goal_organisations = get("goals.organisations.count")
-    goal_participants = get("goals.training_participants.count")
-    goal_participants_share = get("goals.training_participants.share_of_target_group_pct") / 100
-    organisations = get("outcomes.organisations_reached.count")
-    participants = get("outcomes.training.participants")
-    decided_esf = get("funding.decided.esf")
-    decided_cofinancing = get("funding.decided.cofinancing")
-    used_esf = get("funding.used_at_close.esf")
-    used_cofinancing = get("funding.used_at_close.cofinancing")
-    decided_total = decided_esf + decided_cofinancing
-    used_total = used_esf + used_cofinancing
-
-    rows = [
-        _row(
-            "organisations_reached_share_of_population",
-            organisations,
-            "organisations",
-            population,
-            "population",
-            stated=get("outcomes.organisations_reached.stated_share_of_population_pct", None),
-        ),
-        _row(
-            "organisations_goal_share_of_population",
-            goal_organisations,
-            "organisations",
-            population,
-            "population",
-            stated=get("goals.organisations.share_of_population_pct"),
-        ),
-        _row(
-            "organisations_reached_vs_goal",
-            organisations,
-            "organisations",
-            goal_organisations,
-            "goal",
-        ),
-        _row("training_participants_vs_goal", participants, "people", goal_participants, "goal"),
-        # The goal is a share of the target group, so the group's size is implied by the goal.
-        _row(
-            "training_participants_share_of_target_group",
-            participants,
-            "people",
-            goal_participants / goal_participants_share,
-            "target_group",
-        ),
-    ]
-    for indicator, women_key, total_key in (
-        (
-            "training_participants_women_share",
-            "outcomes.training.women",
-            "outcomes.training.participants",
-        ),
-        ("coordinators_women_share", "outcomes.coordinators.women", "outcomes.coordinators.count"),
-    ):
-        women, total = get(women_key, None), get(total_key, None)
-        if women is not None and total:
-            rows.append(_row(indicator, women, "people", total, "total"))
-    rows += [
-        _row(
-            "coordinator_fte",
-            get("outcomes.coordinators.hours_reported"),
-            "hours",
-            get("outcomes.coordinators.hours_per_fte"),
-            "hours_per_fte",
-            stated=get("outcomes.coordinators.stated_fte", None),
-            result_unit="FTE",
-        ),
-        _row(
-            "esf_share_decided",
-            decided_esf,
-            "SEK",
-            decided_total,
-            "total",
-            stated=get("funding.decided.stated_esf_pct", None),
-        ),
-        _row(
-            "cofinancing_share_decided",
-            decided_cofinancing,
-            "SEK",
-            decided_total,
-            "total",
-            stated=get("funding.decided.stated_cofinancing_pct", None),
-        ),
-        _row(
-            "esf_share_at_close",
-            used_esf,
-            "SEK",
-            used_total,
-            "total",
-            stated=get("funding.used_at_close.stated_esf_pct", None),
-        ),
-        _row(
-            "cofinancing_share_at_close",
-            used_cofinancing,
-            "SEK",
-            used_total,
-            "total",
-            stated=get("funding.used_at_close.stated_cofinancing_pct", None),
-        ),
-        _row("funding_used_share_of_decided", used_total, "SEK", decided_total, "total"),
-        _row(
-            "evaluation_response_rate",
-            get("evaluation.respondents"),
-            "respondents",
-            get("evaluation.invited"),
-            "invited",
-            stated=get("evaluation.stated_response_rate_pct", None),
-        ),
-    ]
-    maturity = get("goals.maturity", None)
+    figures = _derived_figures(programme)
+    rows = []
+    for indicator, value, unit, reference, kind, stated, result_unit in _INDICATORS:
+        value_figure = _figure(programme, figures, value)
+        reference_figure = _figure(programme, figures, reference)
+        if value_figure is None or not reference_figure:
+            continue  # an optional breakdown the file does not give
+        stated_figure = programme.get(stated, None) if stated else None
+        rows.append(
+            _row(indicator, value_figure, unit, reference_figure, kind,
+                 stated=stated_figure, result_unit=result_unit)
+        )  # fmt: skip
+    maturity = programme.get("goals.maturity", None)
     if maturity is not None:
         baseline = maturity["baseline_pct"]
         observed_change = (
             math.nan if observed_maturity_pct is None else float(observed_maturity_pct) - baseline
         )
         rows.append(
-            _row(
-                "maturity_progress",
-                observed_change,
-                "percentage points",
-                maturity["target_pct"] - baseline,
-                "goal",
-            )
-        )
-
+            _row("maturity_progress", observed_change, "percentage points",
+                 maturity["target_pct"] - baseline, "goal")
+        )  # fmt: skip
     table = pd.DataFrame(rows)
     table["goal_met"] = table["goal_met"].astype("boolean")
     return table
+
+
+# Indicators of goal_attainment, in order: (indicator, value, value unit, reference,
+# reference kind, key of the stated result, result unit). Values and references are dotted
+# keys of the programme file or names of _derived_figures.
+_INDICATORS: tuple[tuple[str, str, str, str, str, str | None, str], ...] = (
+    ("organisations_reached_share_of_population", "outcomes.organisations_reached.count",
+     "organisations", "population", "population",
+     "outcomes.organisations_reached.stated_share_of_population_pct", "%"),
+    ("organisations_goal_share_of_population", "goals.organisations.count", "organisations",
+     "population", "population", "goals.organisations.share_of_population_pct", "%"),
+    ("organisations_reached_vs_goal", "outcomes.organisations_reached.count", "organisations",
+     "goals.organisations.count", "goal", None, "%"),
+    ("training_participants_vs_goal", "outcomes.training.participants", "people",
+     "goals.training_participants.count", "goal", None, "%"),
+    # The goal is a share of the target group, so the group's size is implied by the goal.
+    ("training_participants_share_of_target_group", "outcomes.training.participants",
+     "people", "implied_target_group", "target_group", None, "%"),
+    ("training_participants_women_share", "outcomes.training.women", "people",
+     "outcomes.training.participants", "total", None, "%"),
+    ("coordinators_women_share", "outcomes.coordinators.women", "people",
+     "outcomes.coordinators.count", "total", None, "%"),
+    ("coordinator_fte", "outcomes.coordinators.hours_reported", "hours",
+     "outcomes.coordinators.hours_per_fte", "hours_per_fte",
+     "outcomes.coordinators.stated_fte", "FTE"),
+    ("esf_share_decided", "funding.decided.esf", "SEK", "decided_total", "total",
+     "funding.decided.stated_esf_pct", "%"),
+    ("cofinancing_share_decided", "funding.decided.cofinancing", "SEK", "decided_total",
+     "total", "funding.decided.stated_cofinancing_pct", "%"),
+    ("esf_share_at_close", "funding.used_at_close.esf", "SEK", "used_total", "total",
+     "funding.used_at_close.stated_esf_pct", "%"),
+    ("cofinancing_share_at_close", "funding.used_at_close.cofinancing", "SEK", "used_total",
+     "total", "funding.used_at_close.stated_cofinancing_pct", "%"),
+    ("funding_used_share_of_decided", "used_total", "SEK", "decided_total", "total", None,
+     "%"),
+    ("evaluation_response_rate", "evaluation.respondents", "respondents",
+     "evaluation.invited", "invited", "evaluation.stated_response_rate_pct", "%"),
+)  # fmt: skip
+
+
+def _derived_figures(programme: Programme) -> dict[str, float]:
+    """Figures computed from the file's counts: population, funding totals, target group."""
+    get = programme.get
+    share = get("goals.training_participants.share_of_target_group_pct") / 100
+    return {
+        "population": get("population.municipalities") + get("population.regions"),
+        "decided_total": get("funding.decided.esf") + get("funding.decided.cofinancing"),
+        "used_total": get("funding.used_at_close.esf") + get("funding.used_at_close.cofinancing"),
+        "implied_target_group": get("goals.training_participants.count") / share,
+    }
+
+
+def _figure(programme: Programme, derived: dict[str, float], name: str) -> float | None:
+    return derived[name] if name in derived else programme.get(name, None)
 
 
 def fee_table(programme: Programme) -> pd.DataFrame:
