@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DATA := data/demo
 OUT := reports
 
-.PHONY: report test lint simulate bench clean
+.PHONY: report test test-fast lint simulate bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "dimios-research needs Python 3.11 or newer")'
@@ -26,6 +26,10 @@ report: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# Everything but notebook execution, package builds and long simulations (under a minute).
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check dimios_research tests benchmarks

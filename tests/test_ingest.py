@@ -292,6 +292,7 @@ def test_every_quarantine_and_cell_reason(tmp_path):
         assert row[issue.item_id].isna().all()
 
 
+@pytest.mark.slow  # 25 hypothesis examples, each a full read_survey
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

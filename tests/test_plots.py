@@ -389,6 +389,7 @@ def test_save_figure_is_byte_identical(types_df, tmp_path, close_after):
         assert b"dc:date" not in payload and b"Date" not in payload
 
 
+@pytest.mark.slow  # spawns a second Python process
 def test_save_figure_bytes_do_not_depend_on_the_process(types_df, tmp_path, close_after):
     """A second interpreter (other hash seed) writes the same SVG and PNG."""
     fig = _figure_for_saving(types_df)

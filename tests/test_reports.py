@@ -25,6 +25,9 @@ from dimios_research.cli.main import cli
 from dimios_research.report import runner as reports
 from dimios_research.simulation.survey import simulate, write_dataset
 
+# Every test here builds reports by executing notebooks (see make test-fast).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 REAL_NOTEBOOKS = ROOT / "notebooks"
 STANDIN = Path(__file__).resolve().parent / "notebooks" / "standin"

@@ -15,19 +15,6 @@ from dimios_research.stats.panel import paired_change
 
 
 @pytest.fixture(scope="module")
-def demo_results():
-    from dimios_research.report.results import load_or_score
-
-    return load_or_score(_demo_dir())
-
-
-def _demo_dir():
-    from dimios_research.io.datasets import dataset_path
-
-    return dataset_path("demo")
-
-
-@pytest.fixture(scope="module")
 def scores(demo_results):
     return demo_results.scores
 

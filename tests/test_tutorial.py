@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
+import pytest
 
 import dimios_research
 from dimios_research.io.datasets import dataset_path
@@ -17,6 +18,7 @@ from dimios_research.stats import indices
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "tutorial.ipynb"
 
 
+@pytest.mark.slow
 def test_tutorial_executes_and_its_checks_print(tmp_path):
     executed = tmp_path / "tutorial.ipynb"
     papermill.execute_notebook(

@@ -480,9 +480,7 @@ def _draw_type_points(
         )  # fmt: skip
 
 
-def _add_size_key(
-    handles: list, labels: list, n_respondents: pd.Series, lang: str
-) -> None:
+def _add_size_key(handles: list, labels: list, n_respondents: pd.Series, lang: str) -> None:
     """Append the marker-size key (respondents) to legend handles and labels."""
     sizes = _reference_sizes(n_respondents)
     if sizes:  # an invisible handle turns the label into a sub-heading of the size key

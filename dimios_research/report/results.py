@@ -29,6 +29,7 @@ __all__ = [
     "write_results",
     "load_results",
     "load_or_score",
+    "results_from",
     "MANIFEST",
 ]
 
@@ -148,6 +149,11 @@ def _assemble(tables: dict[str, pd.DataFrame], manifest: dict, codebook: Codeboo
         codebook=codebook,
         manifest=manifest,
     )
+
+
+def results_from(data: SurveyData, scores: Scores) -> Results:
+    """Results computed in memory from validated data and their scores (nothing written)."""
+    return _assemble(_tables(data, scores), _manifest(data, scores), data.codebook)
 
 
 def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path:

@@ -381,8 +381,7 @@ def score(
 
     Examples
     --------
-    >>> from dimios_research.io.datasets import load_dataset
-    >>> scores = score(load_dataset("demo"))
+    >>> scores = dr.score(demo_data)  # demo_data = dr.load_dataset("demo")
     >>> sorted(scores.organisations["level"].unique())
     ['capability', 'category', 'dimension', 'overall']
     """

@@ -167,9 +167,7 @@ def national_index(
 
     Examples
     --------
-    >>> from dimios_research.io.datasets import load_dataset
-    >>> from dimios_research.scoring.survey import score
-    >>> row = national_index(score(load_dataset()), 2023, n_boot=1000).iloc[0]
+    >>> row = dr.national_index(demo_scores, 2023, n_boot=1000).iloc[0]
     >>> bool(40 < row["estimate"] < 60)
     True
     """
