@@ -239,7 +239,7 @@ def test_group_comparisons_without_enough_groups(demo_results):
     kommun_only = summaries.filter_results(demo_results, ["kommun"]).scores
     omnibus, posthoc = summaries.group_comparisons(kommun_only, 2023, by=("type", "size_class"))
     assert omnibus["group_by"].tolist() == ["type", "size_class"]
-    assert "two groups" in omnibus.set_index("group_by").loc["type", "note"]
+    assert omnibus.set_index("group_by").loc["type", "note"] == "too_few_groups"
     assert set(posthoc["group_by"]) == {"size_class"}
 
 

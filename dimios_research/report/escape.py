@@ -19,12 +19,26 @@ import re
 import unicodedata
 from typing import Any
 
-__all__ = ["MAX_SLUG_LENGTH", "file_slug", "html_text", "markdown_text"]
+import pandas as pd
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MAX_SLUG_LENGTH",
+    "file_slug",
+    "html_text",
+    "markdown_text",
+    "spreadsheet_frame",
+    "spreadsheet_text",
+    "typst_text",
+]
+
+#: Leading characters that make a spreadsheet evaluate a cell (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 #: Longest file or folder name made from an id (a hash keeps longer ids distinct).
 MAX_SLUG_LENGTH = 64
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 
 
 def html_text(value: Any) -> str:
@@ -33,12 +47,17 @@ def html_text(value: Any) -> str:
 
 
 def markdown_text(value: Any) -> str:
-    """Text for Markdown that renders literally: markup escaped, then Markdown specials.
+    """Text for Markdown (CommonMark) that renders literally.
 
-    Newlines become spaces, so a value cannot start a heading, list or table row.
+    Every ASCII punctuation character is backslash-escaped, so ``<``, ``[``, ``*`` or ``#``
+    can start neither HTML nor a link nor emphasis; newlines become spaces, so a value cannot
+    start a heading, list or table row.
+
+    >>> markdown_text("[x](javascript:alert(3))")
+    '\\\\[x\\\\]\\\\(javascript\\\\:alert\\\\(3\\\\)\\\\)'
     """
     text = " ".join(("" if value is None else str(value)).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
 
 
 def file_slug(value: Any) -> str:
@@ -61,3 +80,42 @@ def file_slug(value: Any) -> str:
         return slug
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{slug[: MAX_SLUG_LENGTH - 9]}-{digest}" if slug else f"id-{digest}"
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A cell value a spreadsheet will not run: text starting ``= + - @``, tab or CR gets ``'``.
+
+    Numbers and other non-text values are returned unchanged.
+
+    >>> spreadsheet_text("=1+1"), spreadsheet_text(-1.5)
+    ("'=1+1", -1.5)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every text cell and column name passed through
+    :func:`spreadsheet_text` (numeric and boolean columns untouched).
+
+    >>> spreadsheet_frame(pd.DataFrame({"a": ["=1+1", "ok"]}))["a"].tolist()
+    ["'=1+1", 'ok']
+    """
+    out = df.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        out[column] = series.astype(object).map(spreadsheet_text)
+    out.columns = [spreadsheet_text(str(c)) for c in out.columns]
+    return out
+
+
+_TYPST_SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=\-+\"'])")
+
+
+def typst_text(value: Any) -> str:
+    """Text for Typst markup that renders literally (every markup character escaped)."""
+    text = " ".join(("" if value is None else str(value)).split())
+    return _TYPST_SPECIAL.sub(r"\\\1", text)

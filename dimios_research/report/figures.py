@@ -66,7 +66,8 @@ from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
 from ..conventions import TYPE_LETTERS, check_lang, require_columns
 from ..instrument.maturity_types import QUADRANTS
-from .text import format_number, format_pct, t
+from .locale import t
+from .numbers import format_number, format_pct
 
 __all__ = [
     "OKABE_ITO",
@@ -858,7 +859,7 @@ def slopegraph(
         Title; ``None`` uses the locale title, ``""`` none.
     decimals : int, default 1
         A change that rounds to zero at this precision counts as unchanged (grey), as in the
-        narrative sentences of :mod:`dimios_research.report.text`.
+        narrative sentences of :mod:`dimios_research.report.narrative`.
     figsize : (float, float), default (4.8, 5.0)
         Figure size when a new figure is created.
     ax : Axes, optional

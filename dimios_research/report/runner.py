@@ -1,21 +1,26 @@
-"""Run the report notebooks: validate parameters, execute, export, move into place atomically.
+"""Run the report notebooks: validate parameters, execute, render, move into place atomically.
 
-The report notebooks in ``notebooks/`` are parameterised (papermill). This module turns a
-request such as "status report for 2023 in English" into a :class:`ReportJob`, checks the
-parameters against the notebook's ``parameters`` cell and the data *before* anything is
-executed, runs the notebook, exports it and moves the result into place only on success.
+The pipeline, in named steps (as papermill's own): **plan** (:func:`plan_report`: the
+request checked against the registry, the notebook's ``parameters`` cell and the data,
+before anything runs) → **execute** (papermill; the notebook builds its
+:class:`~dimios_research.report.document.Document` and saves ``document.json``, figures and
+tables) → **render** (:func:`dimios_research.report.html.write_html` from ``document.json``)
+→ **move into place** (atomic) or **raise** (:class:`NotebookFailedError`, failed notebook
+kept).
 
 Output layout (``out`` is ``--out``, default ``reports``)::
 
     out/
       _cache/results/                     scores, computed once per run (manifest.json, Parquet)
       <year>/<lang>/status_report/
-          status_report.html              self-contained: no code, embedded images, contents
+          status_report.html              self-contained, lean, printable (report/html.py)
           status_report.ipynb             the executed notebook
-          figures/*.png, *.svg            written by the notebook (dimios_research.report.output)
-          tables/*.csv, *.xlsx
+          document.json                   the report's blocks as data (report/document.py)
+          figures/*.png, *.svg            numbered figures
+          tables/*.csv                    one machine-readable CSV per table
+          tables/status_report.xlsx       one workbook for people, data_dictionary.csv
       <follow_up>/<lang>/follow_up_<baseline>_<follow_up>/follow_up_<baseline>_<follow_up>.html …
-      <year>/<lang>/organisations/<organisation_id>/organisation_profile_<organisation_id>.html …
+      <year>/<lang>/organisations/<slug>/organisation_profile_<slug>.html …
       <year>/<lang>/instrument_validation/instrument_validation.html …
       _failed/<same relative path>.ipynb  the executed notebook of a failed run, with its error
 
@@ -33,7 +38,7 @@ path is replaced by the final one in the ``.ipynb`` and ``.html``, so the record
 ``output_dir`` parameter (shown in the provenance section) is where the files end up.
 
 Scoring happens once: :func:`score_once` fills ``out/_cache/results`` through
-:func:`dimios_research.results.load_or_score`, and every notebook receives that folder as
+:func:`dimios_research.report.results.load_or_score`, and every notebook receives that folder as
 ``results_dir``, so twenty organisation profiles load the scores instead of re-scoring.
 All paths handed to notebooks are absolute and the kernel runs with ``cwd`` set to the
 notebook's folder, so relative defaults in a notebook resolve as they do in Jupyter.
@@ -73,9 +78,7 @@ The command line (``dimios-research report --help``)::
 
 from __future__ import annotations
 
-import html as html_lib
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -92,6 +95,8 @@ from jupyter_client import AsyncKernelManager
 from ..conventions import LANGUAGES, check_lang
 from ..errors import NotebookFailedError, ReportParameterError
 from ..resources import bundled_dir
+from .document import DOCUMENT_FILE
+from .html import write_html
 from .registry import KINDS, REPORT_KINDS, report_kind
 from .results import Results, load_or_score
 
@@ -116,8 +121,6 @@ __all__ = [
     "run_job",
     "run_jobs",
     "shutdown_warm_kernel",
-    "export_html",
-    "add_table_of_contents",
 ]
 
 #: Report kinds and their notebooks (derived from the registry).
@@ -128,7 +131,6 @@ MANAGED_PARAMETERS = ("data_dir", "results_dir", "output_dir")
 KERNEL_NAME = "python3"
 CACHE_DIR = Path("_cache") / "results"
 FAILED_DIR = "_failed"
-_TOC_LABEL = {"sv": "Innehåll", "en": "Contents"}
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def score_once(data_dir: str | Path, out_dir: str | Path) -> tuple[Results, Path
     """Score ``data_dir`` once into ``<out_dir>/_cache/results``; return results and folder.
 
     Stored results are reused when their manifest matches the input files and package
-    version (see :func:`dimios_research.results.load_or_score`).
+    version (see :func:`dimios_research.report.results.load_or_score`).
     """
     data = Path(data_dir)
     if not data.is_dir():
@@ -386,122 +388,6 @@ def plan_report(
 # --------------------------------------------------------------------------------------------
 # Execution and export
 # --------------------------------------------------------------------------------------------
-
-_HEADING = re.compile(r"<h([12])((?:\s[^>]*)?)>(.*?)</h\1>", re.DOTALL | re.IGNORECASE)
-_ID = re.compile(r"""\sid\s*=\s*(["'])(.*?)\1""", re.IGNORECASE)
-_REMOTE_SCRIPT = re.compile(
-    r"""<script[^>]*\ssrc\s*=\s*["']https?://[^"']*["'][^>]*>\s*</script>\s*""", re.IGNORECASE
-)
-_TAG = re.compile(r"<[^>]+>")
-#: The lab template wraps rendered markdown cells in an input area; a report has no input
-#: areas at all, so markdown cells are rendered like outputs.
-_REPORT_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{% block markdowncell scoped %}
-<div {{ cell_id_anchor(cell) }} class="jp-Cell jp-MarkdownCell jp-Notebook-cell">
-<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown jp-MarkdownOutput {{ celltags(cell) }}"
- data-mime-type="text/markdown">
-{{ cell.source | markdown2html | strip_files_prefix }}
-</div>
-</div>
-{%- endblock markdowncell %}
-"""
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^\w-]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-")
-    return slug or "section"
-
-
-def add_table_of_contents(html: str, lang: str = "sv") -> str:
-    """Insert a ``<nav>`` listing the h1/h2 headings with links right after ``<body>``.
-
-    Headings without an ``id`` get one (a slug of their text, made unique). The anchor
-    links nbconvert appends (``¶``) are left out of the entries.
-    """
-    used: set[str] = set(m.group(2) for m in _ID.finditer(html))
-    entries: list[tuple[str, str, str]] = []
-
-    def visit(match: re.Match) -> str:
-        level, attrs, inner = match.group(1), match.group(2) or "", match.group(3)
-        text = html_lib.unescape(_TAG.sub("", inner)).replace("¶", "").strip()
-        found = _ID.search(attrs)
-        if found:
-            anchor = found.group(2)
-        else:
-            base = anchor = _slug(text)
-            suffix = 1
-            while anchor in used:
-                suffix += 1
-                anchor = f"{base}-{suffix}"
-            used.add(anchor)
-            attrs = f'{attrs} id="{html_lib.escape(anchor)}"'
-        if text:
-            entries.append((level, anchor, text))
-        return f"<h{level}{attrs}>{inner}</h{level}>"
-
-    body_start = re.search(r"<body[^>]*>", html, re.IGNORECASE)
-    if body_start is None:
-        raise ValueError("html: no <body> element")
-    head, body = html[: body_start.end()], html[body_start.end() :]
-    body = _HEADING.sub(visit, body)
-    items = "\n".join(
-        f'<li class="toc-h{level}"><a href="#{html_lib.escape(anchor)}">'
-        f"{html_lib.escape(text)}</a></li>"
-        for level, anchor, text in entries
-    )
-    nav = (
-        f'\n<nav class="report-toc" aria-label="{_TOC_LABEL[lang]}">'
-        f'<h2 class="toc-title">{_TOC_LABEL[lang]}</h2>\n<ul>\n{items}\n</ul></nav>\n'
-        "<style>.report-toc{max-width:60em;margin:1em auto;padding:0 1em}"
-        ".report-toc ul{list-style:none;padding-left:0}.report-toc .toc-h2{padding-left:1.5em}"
-        "</style>\n"
-    )
-    return head + nav + body
-
-
-def export_html(notebook_path: str | Path, html_path: str | Path, lang: str = "sv") -> Path:
-    """Export an executed notebook as self-contained HTML without code.
-
-    No input cells or prompts (``exclude_input``), images embedded as base64, no remote
-    scripts (require.js and MathJax from a CDN are removed), a table of contents after
-    ``<body>`` (:func:`add_table_of_contents`). Cells tagged ``remove-cell`` are dropped
-    and outputs of cells tagged ``remove-output`` are hidden. Output written to stderr
-    (warnings) is left out; it remains in the executed notebook.
-    """
-    import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-    nb = nbformat.read(str(notebook_path), as_version=4)
-    # Warnings written to stderr are for the analyst, not the reader: they stay in the
-    # executed notebook and are left out of the HTML.
-    for cell in nb.cells:
-        if cell.get("cell_type") == "code":
-            cell.outputs = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
-    exporter = HTMLExporter(
-        extra_loaders=[DictLoader({"dimios_report.html.j2": _REPORT_TEMPLATE})],
-        template_name="lab",
-        template_file="dimios_report.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
-    remove = TagRemovePreprocessor(
-        remove_cell_tags={"remove-cell"}, remove_all_outputs_tags={"remove-output"}
-    )
-    exporter.register_preprocessor(remove, enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
-    body = _REMOTE_SCRIPT.sub("", body)
-    body = add_table_of_contents(body, lang)
-    path = Path(html_path)
-    path.write_text(body, encoding="utf-8")
-    return path
 
 
 def _replace_text(paths: Iterable[Path], old: str, new: str) -> None:
@@ -702,7 +588,13 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
                 job.notebook.name, None, None, type(exc).__name__, str(exc), failed
             ) from exc
         _normalise_executed(executed)
-        html = export_html(executed, tmp / f"{job.stem}.html", job.lang)
+        if not (tmp / DOCUMENT_FILE).is_file():
+            raise NotebookFailedError(
+                job.notebook.name, None, None, "MissingDocument",
+                f"the notebook did not save its document ({DOCUMENT_FILE}); end it with "
+                "doc.save()", job.failed_dir / f"{job.label}.ipynb",
+            )  # fmt: skip
+        html = write_html(tmp, tmp / f"{job.stem}.html")
         _replace_text([executed, html], str(tmp), str(job.target))
         _swap_into_place(tmp, job.target)
     finally:

@@ -489,7 +489,10 @@ def reliability_table(
         - ``alpha``, ``std_alpha``, ``ci_low``, ``ci_high``: :func:`cronbach_alpha` (Feldt);
         - ``omega_total``: :func:`omega_total`;
         - ``n_low_r_drop``: items with ``r_drop < 0.30`` (:func:`item_analysis`);
-        - ``note``: why a statistic is NaN (empty when all are computed).
+        - ``note``: a code saying why a statistic is NaN (empty when all are computed):
+          ``too_few_items_alpha`` (fewer than 2 items), ``too_few_items_omega`` (fewer
+          than 3: a one-factor omega is not identified), ``omega_not_computed`` (the
+          one-factor fit failed).
 
     Notes
     -----
@@ -544,7 +547,7 @@ def _unit_reliability(unit_answers: pd.DataFrame, ci: float) -> dict[str, object
         "note": "",
     }
     if n_items < 2:
-        row["note"] = "fewer than 2 items: no internal consistency"
+        row["note"] = "too_few_items_alpha"
         return row
     result = cronbach_alpha(unit_answers, ci=ci)
     row.update(
@@ -555,10 +558,10 @@ def _unit_reliability(unit_answers: pd.DataFrame, ci: float) -> dict[str, object
         n_low_r_drop=int(item_analysis(unit_answers)["low_r_drop"].sum()),
     )
     if n_items < 3:
-        row["note"] = "fewer than 3 items: one-factor omega not identified"
+        row["note"] = "too_few_items_omega"
         return row
     try:
         row["omega_total"] = omega_total(unit_answers)
-    except ValueError as error:
-        row["note"] = f"omega not computed: {error}"
+    except ValueError:
+        row["note"] = "omega_not_computed"
     return row

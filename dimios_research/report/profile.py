@@ -1,0 +1,185 @@
+"""The organisation profile: one reportable organisation against all and against its peers.
+
+The notebook ``notebooks/organisation_profile.ipynb`` holds the parameters and calls these
+functions in order. The organisation's name comes from the register, so it is treated as
+untrusted text: it is escaped by the renderers and passed to figures as plain text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import figures, summaries
+from .document import Document, KeyFigure
+from .locale import t
+from .numbers import format_number, format_pct
+from .results import Results
+from .sections import add_provenance, new_document
+from .tables import select
+
+__all__ = ["SECTIONS", "build_organisation_profile", "profile_for"]
+
+
+def profile_for(results: Results, organisation_id: str, year: int | None, lang: str):
+    """The organisation's profile (raises NotReportableError below the threshold)."""
+    return summaries.organisation_profile(
+        results.scores, organisation_id, year, results.codebook, lang,
+        aggregation=results.aggregation,
+    )  # fmt: skip
+
+
+def start(results: Results, profile, output_dir: str | Path, lang: str, *, show: bool = True):
+    """The document with its title block (the organisation's name in the title)."""
+    attrs = profile.attributes
+    n = len(results.scores.reportable_ids(profile.year))
+    doc = new_document(
+        results, output_dir, lang, name=f"organisation_profile_{profile.organisation_id}",
+        title=t("org.title", lang, name=attrs["name"], year=profile.year),
+        subtitle=t("org.subtitle", lang, organisation_type=t(
+            f"organisation_type.{attrs['organisation_type']}", lang),
+            size_class=attrs["size_class"], county=attrs["county"]),
+        year=profile.year, n_organisations=n, show=show,
+    )  # fmt: skip
+    return doc
+
+
+def key_figures(profile, lang: str) -> list[KeyFigure]:
+    """Overall maturity, the two dimensions, the type and the percentile rank."""
+    attrs = profile.attributes
+    overall = profile.ranks.set_index("unit").loc["overall"]
+    return [
+        KeyFigure(t("org.key.overall", lang), format_pct(attrs["overall_pct"], lang),
+                  t("org.key.national", lang, mean_pct=overall["mean_all"])),
+        KeyFigure(t("dimension.capability", lang), format_pct(attrs["capability_pct"], lang)),
+        KeyFigure(t("dimension.legacy", lang), format_pct(attrs["legacy_pct"], lang)),
+        KeyFigure(t("column.maturity_type", lang),
+                  t(f"maturity_type.{attrs['maturity_type']}", lang),
+                  t(f"type_summary.{attrs['maturity_type']}", lang)),
+        KeyFigure(t("org.key.percentile", lang), format_number(overall["percentile_all"], lang, 0),
+                  t("org.key.percentile_peers", lang,
+                    rank=format_number(overall["percentile_peers"], lang, 0))),
+        KeyFigure(t("column.n_respondents", lang), format_number(attrs["n_respondents"], lang, 0)),
+    ]  # fmt: skip
+
+
+def add_summary(doc: Document, results: Results, profile) -> None:
+    lang = doc.lang
+    doc.key_figures(key_figures(profile, lang))
+    doc.heading(t("status.summary", lang))
+    doc.paragraph(t("org.intro", lang, year=profile.year,
+                    peer_group=t(f"org.peer.{profile.peer_group}", lang)))  # fmt: skip
+
+
+def add_ranks(doc: Document, results: Results, profile) -> None:
+    """The organisation against all and against its peers, by dimension and category."""
+    lang, name = doc.lang, profile.attributes["name"]
+    ranks = profile.ranks
+    doc.heading(t("org.ranks", lang))
+    doc.figure(
+        figures.profile_bars(ranks.rename(columns={"score_pct": "estimate"}), lang,
+                             reference_col="mean_peers", title=""),
+        "profile_ranks", caption=t("org.ranks.figure", lang, name=name, year=profile.year),
+        alt=t("org.ranks.alt", lang, name=name, n=len(ranks),
+              n_above=int((ranks["score_pct"] > ranks["mean_peers"]).sum())),
+    )  # fmt: skip
+    doc.table(
+        select(ranks, ["label", "score_pct", "ci_low", "ci_high", "mean_all", "percentile_all",
+                       "mean_peers", "percentile_peers"]),
+        "ranks", caption=t("org.ranks.table", lang, name=name, year=profile.year), export=ranks,
+    )  # fmt: skip
+
+
+def add_map(doc: Document, results: Results, profile) -> None:
+    """Where the organisation sits among the maturity types."""
+    lang, scores = doc.lang, results.scores
+    doc.heading(t("org.map", lang))
+    rounds = summaries.round_types(scores, profile.year)
+    doc.figure(
+        figures.quadrant_map(rounds, lang, cut=scores.parameters["cut"],
+                             highlight=profile.organisation_id, title=""),
+        "quadrant_map", caption=t("org.map.figure", lang, name=profile.attributes["name"],
+                                  year=profile.year),
+        alt=t("org.map.alt", lang, name=profile.attributes["name"], n=len(rounds),
+              maturity_type=t(f"maturity_type.{profile.attributes['maturity_type']}", lang)),
+    )  # fmt: skip
+
+
+def add_strengths(doc: Document, results: Results, profile) -> None:
+    """The capabilities furthest above (strengths) and below (weaknesses) the peers."""
+    lang = doc.lang
+    doc.heading(t("org.strengths", lang))
+    doc.paragraph(t("org.strengths.text", lang, n=len(profile.strengths)))
+    columns = ["label", "score_pct", "mean_peers", "difference"]
+    for key, frame in (("strengths", profile.strengths), ("weaknesses", profile.weaknesses)):
+        doc.table(
+            select(frame, columns), key,
+            caption=t(f"org.{key}.table", lang, n=len(frame), name=profile.attributes["name"]),
+            export=frame,
+        )  # fmt: skip
+
+
+def add_trend(doc: Document, results: Results, profile) -> None:
+    """Overall and dimension scores in every round the organisation is reportable."""
+    lang, trend = doc.lang, profile.trend
+    doc.heading(t("org.trend", lang))
+    years = sorted(trend["year"].unique())
+    if len(years) > 1:
+        doc.figure(
+            figures.trend_lines(trend.rename(columns={"score_pct": "estimate"}), lang,
+                                group_col="label", ylabel=t("axis.score_pct", lang), title=""),
+            "trend", caption=t("org.trend.figure", lang, name=profile.attributes["name"]),
+            alt=t("org.trend.alt", lang, n_rounds=len(years), first_year=years[0],
+                  last_year=years[-1]),
+        )  # fmt: skip
+    else:
+        doc.paragraph(t("org.trend.single", lang, year=years[0]))
+    doc.table(
+        select(trend, ["year", "label", "score_pct", "ci_low", "ci_high", "n_respondents"]),
+        "trend", caption=t("org.trend.table", lang, name=profile.attributes["name"]),
+        export=trend,
+    )  # fmt: skip
+
+
+def add_agreement(doc: Document, results: Results, profile) -> None:
+    """How much the organisation's respondents agree, per dimension and category."""
+    lang = doc.lang
+    doc.heading(t("org.agreement", lang))
+    doc.paragraph(t("org.agreement.text", lang))
+    agreement = profile.agreement
+    doc.table(
+        select(agreement, ["label", "n_respondents", "n_items", "rwg_j", "ad_m",
+                           "low_agreement"]),
+        "agreement", caption=t("org.agreement.table", lang, name=profile.attributes["name"]),
+        export=agreement,
+    )  # fmt: skip
+
+
+def add_appendix(doc: Document, results: Results, profile) -> None:
+    doc.heading(t("appendix.methods", doc.lang))
+    for key in ("methods.scores", "methods.profile", "methods.threshold"):
+        doc.paragraph(t(key, doc.lang, min_respondents=results.scores.min_respondents))
+    parameters = {"organisation_id": profile.organisation_id, "year": profile.year,
+                  "lang": doc.lang}  # fmt: skip
+    add_provenance(doc, results, parameters)
+
+
+SECTIONS = (add_summary, add_ranks, add_map, add_strengths, add_trend, add_agreement,
+            add_appendix)  # fmt: skip
+
+
+def build_organisation_profile(
+    results: Results,
+    output_dir: str | Path,
+    organisation_id: str,
+    *,
+    year: int | None = None,
+    lang: str = "sv",
+    show: bool = True,
+) -> Document:
+    """The whole profile of one organisation."""
+    profile = profile_for(results, organisation_id, year, lang)
+    doc = start(results, profile, output_dir, lang, show=show)
+    for section in SECTIONS:
+        section(doc, results, profile)
+    doc.save()
+    return doc
