@@ -54,3 +54,8 @@ def demo_scores(demo_data):
     from dimios_research.scoring import score
 
     return score(demo_data)
+
+
+def pytest_configure(config):
+    # Heavier simulation runs (coverage studies); deselect with `-m "not slow"`.
+    config.addinivalue_line("markers", "slow: a test that runs for more than about 5 s")
