@@ -319,13 +319,16 @@ def _mammen(n_boot: int, n: int, seed: int) -> np.ndarray:
     return np.where(rng.random((n_boot, n)) < (_SQRT5 + 1) / (2 * _SQRT5), low, high)
 
 
-def _standard_errors(inf: np.ndarray, multipliers: np.ndarray | None) -> np.ndarray:
-    """Analytic :math:`\\sqrt{\\sum \\psi^2}/n`, or did's bootstrap IQR / 1.349 SE."""
+def _standard_errors(inf: np.ndarray, draws: np.ndarray | None) -> np.ndarray:
+    """Analytic :math:`\\sqrt{\\sum \\psi^2}/n` (no draws), or did's bootstrap IQR / 1.349 SE.
+
+    ``draws`` are the bootstrap deviations :math:`n^{-1} \\sum_i v_{bi} \\psi_i`
+    (``n_boot x`` columns of ``inf``).
+    """
     n = inf.shape[0]
-    if multipliers is None:
+    if draws is None:
         se = np.sqrt((inf**2).sum(axis=0)) / n
     else:
-        draws = multipliers @ inf / n
         q25, q75 = np.quantile(draws, [0.25, 0.75], axis=0, method="inverted_cdf")
         se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
     se = np.asarray(se, dtype=float)
@@ -333,14 +336,13 @@ def _standard_errors(inf: np.ndarray, multipliers: np.ndarray | None) -> np.ndar
     return se
 
 
-def _sup_t_crit(inf: np.ndarray, se: np.ndarray, multipliers: np.ndarray, ci: float) -> float:
+def _sup_t_crit(draws: np.ndarray, se: np.ndarray, ci: float) -> float:
     """Bootstrap critical value of the uniform band: the ci quantile of max_j |draw_j| / se_j."""
     se = np.asarray(se, dtype=float)
     usable = np.isfinite(se)
     if not usable.any():
         return np.nan
-    draws = multipliers @ inf[:, usable] / inf.shape[0]
-    sup = np.max(np.abs(draws) / se[usable], axis=1)
+    sup = np.max(np.abs(draws[:, usable]) / se[usable], axis=1)
     crit = float(np.quantile(sup, ci, method="inverted_cdf"))
     return max(crit, float(stats.norm.ppf(0.5 + ci / 2)))
 
@@ -495,9 +497,13 @@ def _small_cells(est: dict[str, np.ndarray]) -> bool:
 
 def _assemble(panel, cells, est, simple, dynamic, control, n_boot, seed, ci, n_treated, n):
     """Standard errors, intervals, band and the result tables."""
-    multipliers = _mammen(n_boot, n, seed) if n_boot > 0 else None
+    event, event_inf = dynamic
+    k = est["inf"].shape[1]  # cells, then the overall ATT, then the event times
+    infs = np.column_stack([est["inf"], simple[1], event_inf])
+    draws = _mammen(n_boot, n, seed) @ infs / n if n_boot > 0 else None  # one matrix product
+    se_all = _standard_errors(infs, draws)
+    se_gt, simple_se = se_all[:k], se_all[k]
     z = float(stats.norm.ppf(0.5 + ci / 2))
-    se_gt = _standard_errors(est["inf"], multipliers)
     se_gt[~np.isfinite(est["att"])] = np.nan
     group_time = cells[["group", "year", "base_year", "event_time"]].copy()
     group_time["att"] = est["att"]
@@ -506,9 +512,8 @@ def _assemble(panel, cells, est, simple, dynamic, control, n_boot, seed, ci, n_t
     group_time["n_treated"] = est["n_treated"]
     group_time["n_control"] = est["n_control"]
 
-    simple_se = _standard_errors(simple[1][:, None], multipliers)[0]
     low, high = _interval(simple[0], simple_se, z)
-    se_method = "multiplier_bootstrap" if multipliers is not None else "influence_function"
+    se_method = "multiplier_bootstrap" if draws is not None else "influence_function"
     overall = pd.DataFrame(
         {
             "att": [simple[0]],
@@ -522,10 +527,9 @@ def _assemble(panel, cells, est, simple, dynamic, control, n_boot, seed, ci, n_t
             "se_method": [se_method],
         }
     )
-    event, event_inf = dynamic
-    event["se"] = _standard_errors(event_inf, multipliers)
+    event["se"] = se_all[k + 1 :]
     event["ci_low"], event["ci_high"] = _interval(event["att"], event["se"], z)
-    crit = np.nan if multipliers is None else _sup_t_crit(event_inf, event["se"], multipliers, ci)
+    crit = np.nan if draws is None else _sup_t_crit(draws[:, k + 1 :], se_all[k + 1 :], ci)
     event["band_low"], event["band_high"] = _interval(event["att"], event["se"], crit)
     order = ["event_time", "att", "se", "ci_low", "ci_high", "band_low", "band_high", "n_groups"]
 
@@ -542,7 +546,7 @@ def _assemble(panel, cells, est, simple, dynamic, control, n_boot, seed, ci, n_t
             ("cells_without_controls", bool((est["n_control"] == 0).any())),
             ("small_cells", bool(_small_cells(est))),
             (pre_note, pre_note is not None),
-            ("analytic_se", multipliers is None),
+            ("analytic_se", draws is None),
         ]
         if flag
     ]
