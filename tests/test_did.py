@@ -170,10 +170,22 @@ def test_hand_computed_aggregations():
     expected = sum(gt[(g, t)] * w for g, t, w in post) / 5
     assert res.overall["att"].item() == pytest.approx(expected)
     assert res.overall["n_organisations"].item() == 5
+    assert res.overall["n_cells"].item() == 3
     ev = res.event_time.set_index("event_time")["att"]
     assert ev[0] == pytest.approx((2 * gt[(2021, 2021)] + gt[(2022, 2022)]) / 3)
     assert ev[1] == pytest.approx(gt[(2021, 2022)])
     assert ev[-1] == pytest.approx((2 * gt[(2021, 2020)] + gt[(2022, 2021)]) / 3)
+
+
+def test_cells_without_controls_are_left_out():
+    # No never-treated organisation: after 2021 nobody is "not yet treated" any more.
+    df = tiny_panel()
+    res = staggered_did(df[df["programme_start"].notna()], n_boot=0)
+    assert np.isnan(_cell(res, 2021, 2022)["att"]) and np.isnan(_cell(res, 2022, 2022)["att"])
+    assert _cell(res, 2021, 2022)["n_control"] == 0
+    assert "cells_without_controls" in res.notes
+    assert res.overall["n_cells"].item() == 1
+    assert res.overall["att"].item() == pytest.approx(_cell(res, 2021, 2021)["att"])
 
 
 def test_never_treated_control_and_late_starts():

@@ -68,7 +68,8 @@ class StaggeredDidResult:
         n_treated, n_control``. Cells without treated or control organisations have NaN.
     overall : DataFrame
         One row: ``att, se, ci_low, ci_high, n_organisations, n_treated_organisations,
-        n_cells, method, se_method``.
+        n_cells, method, se_method`` (``n_cells`` counts the estimated post-treatment
+        cells).
     event_time : DataFrame
         ``event_time, att, se, ci_low, ci_high, band_low, band_high, n_groups``:
         pointwise interval and uniform (sup-t) band.
@@ -522,7 +523,7 @@ def _assemble(panel, cells, est, simple, dynamic, control, n_boot, seed, ci, n_t
             "ci_high": [float(high)],
             "n_organisations": [n],
             "n_treated_organisations": [n_treated],
-            "n_cells": [int((group_time["event_time"] >= 0).sum())],
+            "n_cells": [int(((group_time["event_time"] >= 0) & group_time["att"].notna()).sum())],
             "method": ["callaway_santanna_simple"],
             "se_method": [se_method],
         }
