@@ -21,7 +21,7 @@ from dimios_research.stats.indices import (
 def test_bootstrap_matches_a_naive_loop():
     values = np.array([40.0, 55.0, 47.0, 61.0, 38.0, 52.0])
     weights = np.array([1.0, 3.0, 2.0, 1.0, 5.0, 2.0])
-    est, low, high = bootstrap_mean(values, weights, n_boot=500, seed=3)
+    est, low, high = bootstrap_mean(values, weights, n_boot=500, seed=3, interval="percentile")
     assert est == pytest.approx(np.average(values, weights=weights))
     rng = np.random.default_rng(3)
     draws = rng.integers(0, 6, size=(500, 6))

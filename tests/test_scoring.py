@@ -14,8 +14,6 @@ from dimios_research.instrument.maturity_types import classify_types, maturity_t
 from dimios_research.io.survey import SurveyData, ValidationReport
 from dimios_research.scoring import reverse_keyed, score
 
-T_975_DF1 = 12.706204736174698  # qt(0.975, 1) in R
-
 
 def hand_codebook(tmp_path):
     """capability: c1 (capA: a1 a2 a3; capB: b1 b2-reversed), c2 (capC: g1), c3 (capD: h1);
@@ -179,8 +177,11 @@ def test_organisation_aggregation(hand_scores):
     assert cap_b["score_pct"] == 37.5 and cap_b["n_respondents"] == 2
     assert cap_b["sd"] == pytest.approx(np.sqrt(2 * 37.5**2))  # sd of (75, 0)
     assert cap_b["se"] == pytest.approx(37.5)
-    assert cap_b["ci_low"] == pytest.approx(37.5 - T_975_DF1 * 37.5)
-    assert cap_b["ci_high"] == pytest.approx(37.5 + T_975_DF1 * 37.5)
+    # Logit-scale t interval (bounded): R
+    # 100 * plogis(qlogis(0.375) + c(-1, 1) * qt(0.975, 1) * 37.5 / (100 * 0.375 * 0.625))
+    assert cap_b["ci_low"] == pytest.approx(8.89151745584750e-08, rel=1e-9)
+    assert cap_b["ci_high"] == pytest.approx(99.9999997530134, rel=1e-12)
+    assert cap_b["imprecise"]  # 2 respondents < 10
     # Respondents missing at a level are left out: only r1 has a capability dimension.
     dim = org.loc[("dimension", "capability")]
     assert dim["score_pct"] == 62.5 and dim["n_respondents"] == 1 and np.isnan(dim["sd"])
@@ -298,3 +299,36 @@ def test_property_duplicating_respondents_keeps_means(seed):
     frame = random_answers(seed)
     doubled = pd.concat([frame, frame.assign(respondent_id=frame["respondent_id"] + "b")])
     pd.testing.assert_series_equal(org_scores(frame), org_scores(doubled), atol=1e-9)
+
+
+def test_bounded_interval_matches_r_and_stays_in_range():
+    from dimios_research.scoring.survey import bounded_interval
+
+    # R: x <- c(60, 70, 95, 85, 100); m <- mean(x) / 100; se <- sd(x) / sqrt(5)
+    #    100 * plogis(qlogis(m) + c(-1, 1) * qt(0.975, 4) * se / (100 * m * (1 - m)))
+    x = np.array([60.0, 70.0, 95.0, 85.0, 100.0])
+    se = x.std(ddof=1) / np.sqrt(5)
+    low, high = bounded_interval(np.array([x.mean()]), np.array([se]), 2.7764451051977987)
+    assert low[0] == pytest.approx(52.5582787200365, rel=1e-12)
+    assert high[0] == pytest.approx(94.9322877373724, rel=1e-12)
+    # the t interval would pass 100 (82 + 2.776 * 7.52 = 102.9)
+    means = np.array([0.0, 100.0, 3.0, 50.0, 97.0, 40.0])
+    ses = np.array([0.0, 0.0, 20.0, 200.0, 5.0, np.nan])
+    low, high = bounded_interval(means, ses, 4.3)
+    assert (low[:2] == means[:2]).all() and (high[:2] == means[:2]).all()  # all at a bound
+    inside = slice(2, 5)
+    assert ((low[inside] > 0) & (low[inside] <= means[inside])).all()
+    assert ((high[inside] < 100) & (high[inside] >= means[inside])).all()
+    assert np.isnan(low[5]) and np.isnan(high[5])
+
+
+def test_demo_organisation_intervals_bounded_and_flagged(demo_scores, small_data):
+    org = demo_scores.organisations
+    ok = org["ci_low"].notna()
+    assert ((org.loc[ok, "ci_low"] >= 0) & (org.loc[ok, "ci_high"] <= 100)).all()
+    assert (org.loc[ok, "ci_low"] <= org.loc[ok, "score_pct"]).all()
+    assert (org.loc[ok, "ci_high"] >= org.loc[ok, "score_pct"]).all()
+    assert (org["imprecise"] == (org["n_respondents"] < 10)).all()
+    assert demo_scores.parameters["imprecise_below"] == 10
+    with pytest.raises(ValueError, match="imprecise_below"):
+        score(small_data, imprecise_below=0)

@@ -32,11 +32,13 @@ class Scores:
         ``respondent_id``, ``level`` and ``unit`` are categoricals.
     organisations : pandas.DataFrame
         Tidy: ``year, organisation_id, level, unit, score_pct, n_respondents, sd, se,
-        ci_low, ci_high, reportable``. ``n_respondents`` counts respondents with a score at
-        that level and unit; ``sd`` is the respondent SD (ddof 1), ``se = sd / sqrt(n)``,
-        the interval is the t interval at ``ci_level``; ``reportable`` is an
-        organisation-round property (see Notes of
-        :func:`dimios_research.scoring.score`). ``level`` is categorical.
+        ci_low, ci_high, reportable, imprecise``. ``n_respondents`` counts respondents with
+        a score at that level and unit; ``sd`` is the respondent SD (ddof 1),
+        ``se = sd / sqrt(n)``, the interval is the logit-scale t interval at ``ci_level``
+        (:func:`dimios_research.scoring.survey.bounded_interval`, always within [0, 100]);
+        ``reportable`` is an organisation-round property (see Notes of
+        :func:`dimios_research.scoring.score`); ``imprecise`` is
+        ``n_respondents < imprecise_below``. ``level`` is categorical.
     types : pandas.DataFrame
         One row per organisation-round: ``year, organisation_id, capability_pct,
         legacy_pct, overall_pct, maturity_type, n_respondents, reportable``;

@@ -11,7 +11,10 @@ The package's documented scoring method (``docs/methods.md``):
    scores, same rule; overall is the mean of the two dimension scores when both exist.
 3. Every score is reported as percent of maximum, :math:`100 (s - \\min) / (\\max - \\min)`.
 4. An organisation's score at every level is the mean over its respondents of their scores
-   at that level (respondents missing there are left out), with n, SD, SE and a t interval.
+   at that level (respondents missing there are left out), with n, SD, SE and a t interval
+   computed on the logit scale of ``score_pct / 100`` (so it stays within [0, 100]);
+   organisation scores from fewer than ``imprecise_below`` respondents are flagged
+   ``imprecise``.
 5. Maturity type A–D from the organisation's capability and legacy percentages and a cut
    (default 50, ``>=`` is high).
 6. Organisation-rounds with fewer respondents than the reporting threshold (default 5) are
@@ -31,7 +34,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special, stats
 
 from ..conventions import DEFAULT_MIN_RESPONDENTS, DEFAULT_TYPE_CUT, SCORE_LEVELS, check_ci
 from ..instrument.codebook import Codebook
@@ -44,9 +47,15 @@ __all__ = [
     "score_respondents",
     "to_percent",
     "reverse_keyed",
+    "IMPRECISE_BELOW",
+    "bounded_interval",
 ]
 
 ID_COLUMNS = ["year", "organisation_id", "respondent_id"]
+#: Organisation scores from fewer respondents than this are flagged ``imprecise``: below 10
+#: the SD behind the interval is itself uncertain by more than a quarter (relative SE of a
+#: sample SD, about 1 / sqrt(2 (n - 1))) and the t quantile exceeds 2.26.
+IMPRECISE_BELOW = 10
 # Respondents per block when scoring the answers (about 1 MB of answers per block).
 _BLOCK_ROWS = 2048
 
@@ -286,14 +295,60 @@ def score_respondents(data: SurveyData) -> pd.DataFrame:
     return _tidy_respondents(data.respondents, _score_matrix(data), _groups(data.respondents))
 
 
+def bounded_interval(
+    mean_pct: np.ndarray, se_pct: np.ndarray, crit: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interval for a percent-of-maximum mean that stays within [0, 100].
+
+    Parameters
+    ----------
+    mean_pct, se_pct : array of float
+        Means (0-100) and their standard errors.
+    crit : float or array
+        Critical value, e.g. the t quantile with n - 1 df.
+
+    Returns
+    -------
+    (low, high) : arrays of float
+
+    Notes
+    -----
+    With :math:`p = \\bar y / 100` the interval is computed for
+    :math:`\\eta = \\operatorname{logit} p` with the delta-method SE
+    :math:`se_\\eta = se / (100\\,p(1-p))` and transformed back:
+    :math:`100\\,\\operatorname{expit}(\\eta \\pm c\\,se_\\eta)`. It lies strictly inside
+    (0, 100), contains the mean and is asymmetric near the bounds. A mean of exactly 0 or
+    100 means every respondent scored at that bound (SD 0); the interval is then the point
+    itself, as the t interval would be. A NaN SE (one respondent) gives a NaN interval.
+
+    Examples
+    --------
+    >>> low, high = bounded_interval(np.array([37.5]), np.array([37.5]), 12.7062)
+    >>> bool(0 < low[0] < 37.5 < high[0] < 100)
+    True
+    """
+    mean_pct, se_pct = np.asarray(mean_pct, dtype=float), np.asarray(se_pct, dtype=float)
+    p = mean_pct / 100.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = special.logit(p)
+        half = crit * se_pct / (100.0 * p * (1.0 - p))
+        low, high = 100.0 * special.expit(eta - half), 100.0 * special.expit(eta + half)
+    at_bound = ((p <= 0) | (p >= 1)) & ~np.isnan(se_pct)
+    # minimum/maximum absorb the rounding of expit(logit(p)) and keep NaN bounds NaN
+    low = np.where(at_bound, mean_pct, np.minimum(low, mean_pct))
+    high = np.where(at_bound, mean_pct, np.maximum(high, mean_pct))
+    return low, high
+
+
 def _aggregate(
     groups: _Groups,
     matrix: _ScoreMatrix,
     *,
     min_respondents: int,
     ci_level: float,
+    imprecise_below: int = IMPRECISE_BELOW,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Organisation means, n, SD, SE and t intervals from the respondent score matrix.
+    """Organisation means, n, SD, SE and bounded t intervals from the respondent score matrix.
 
     Group sums are sparse (organisation-rounds × respondents) matrix products over all
     levels at once; the SD is computed in two passes (deviations from the group mean) for
@@ -325,6 +380,7 @@ def _aggregate(
     sizes, inverse = np.unique(n, return_inverse=True)
     with np.errstate(invalid="ignore"):
         t_crit = stats.t.ppf(0.5 + ci_level / 2, sizes - 1)[inverse]
+    ci_low, ci_high = bounded_interval(mean, se, t_crit)
     table = pd.DataFrame(
         {
             "year": groups.year[group],
@@ -335,9 +391,10 @@ def _aggregate(
             "n_respondents": n,
             "sd": sd,
             "se": se,
-            "ci_low": mean - t_crit * se,
-            "ci_high": mean + t_crit * se,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
             "reportable": groups.size[group] >= min_respondents,
+            "imprecise": n < imprecise_below,
         }
     )
     return table, means
@@ -349,6 +406,7 @@ def score(
     min_respondents: int = DEFAULT_MIN_RESPONDENTS,
     cut: float = DEFAULT_TYPE_CUT,
     ci_level: float = 0.95,
+    imprecise_below: int = IMPRECISE_BELOW,
 ) -> Scores:
     """Score validated survey data at every level for respondents and organisations.
 
@@ -362,7 +420,11 @@ def score(
     cut : float, default 50.0
         Type boundary on both dimensions (percent; ``>=`` is high / enabling).
     ci_level : float, default 0.95
-        Level of the organisation t intervals.
+        Level of the organisation t intervals (computed on the logit scale, see
+        :func:`bounded_interval`).
+    imprecise_below : int, default :data:`IMPRECISE_BELOW` (10)
+        Organisation scores from fewer respondents (at that level and unit) get
+        ``imprecise = True``.
 
     Returns
     -------
@@ -391,8 +453,14 @@ def score(
     ids = data.respondents  # only its id columns are read
     matrix = _score_matrix(data)
     groups = _groups(ids)
+    if imprecise_below < 1:
+        raise ValueError(f"imprecise_below must be at least 1, got {imprecise_below}")
     organisations, means = _aggregate(
-        groups, matrix, min_respondents=min_respondents, ci_level=ci_level
+        groups,
+        matrix,
+        min_respondents=min_respondents,
+        ci_level=ci_level,
+        imprecise_below=imprecise_below,
     )
     respondent_scores = _tidy_respondents(ids, matrix, groups)
     column = {unit: position for position, unit in enumerate(matrix.units)}
@@ -421,6 +489,7 @@ def score(
         register=data.organisations,
         parameters={
             "min_respondents": min_respondents,
+            "imprecise_below": imprecise_below,
             "cut": cut,
             "ci_level": ci_level,
             "codebook_id": cb.id,

@@ -38,17 +38,25 @@ class TargetAttainmentResult:
     statement: str
 
 
-def _index_trend(national_index: pd.DataFrame, ci: float) -> tuple[float, float, float, float]:
+def _index_trend(
+    national_index: pd.DataFrame,
+    ci: float,
+    org_scores: pd.DataFrame | None = None,
+    n_boot: int = 2_000,
+    seed: int = 0,
+) -> tuple[float, float, float, float]:
     """Weighted linear fit of the index on year: slope, its se, anchor year and anchor mean.
 
     Weights 1/se^2 with se = (ci_high - ci_low) / (2 z); slope variance from the known
-    round variances times the dispersion max(1, chi2 / (n - 2)) when n >= 3.
+    round variances times the dispersion max(1, chi2 / (n - 2)) when n >= 3. With
+    ``org_scores`` the known-variance part is replaced by the variance of the same fit over
+    joint bootstrap resamples of organisations (panel-aware, as ``index_change``).
     """
     z = stats.norm.ppf(0.5 + ci / 2)
     years = national_index["year"].to_numpy(dtype=float)
     estimate = national_index["estimate"].to_numpy(dtype=float)
     se = (national_index["ci_high"] - national_index["ci_low"]).to_numpy(dtype=float) / (2 * z)
-    if np.any(se <= 0):
+    if np.any(se <= 0) or np.isnan(se).any():
         raise ValueError("national_index needs ci_high > ci_low in every round")
     weight = 1 / se**2
     anchor = float(np.sum(weight * years) / weight.sum())
@@ -59,7 +67,29 @@ def _index_trend(national_index: pd.DataFrame, ci: float) -> tuple[float, float,
     if years.size >= 3:
         resid = estimate - anchor_mean - slope * (years - anchor)
         dispersion = max(1.0, float(np.sum(weight * resid**2)) / (years.size - 2))
-    return slope, float(np.sqrt(dispersion / sxx)), anchor, anchor_mean
+    variance = 1 / sxx
+    if org_scores is not None:
+        means = _joint_round_means(org_scores, years, n_boot, seed)
+        centred = means - (means @ weight / weight.sum())[:, None]
+        slopes = centred @ (weight * (years - anchor)) / sxx
+        variance = float(np.nanvar(slopes, ddof=1))
+    return slope, float(np.sqrt(dispersion * variance)), anchor, anchor_mean
+
+
+def _joint_round_means(
+    org_scores: pd.DataFrame, years: np.ndarray, n_boot: int, seed: int
+) -> np.ndarray:
+    """(n_boot x rounds) round means over joint resamples of the organisations."""
+    from .indices import joint_bootstrap_means
+
+    require_columns(org_scores, ["year", "organisation_id", "score_pct"], "org_scores")
+    rows = org_scores[org_scores["year"].isin(years)]
+    if rows.duplicated(["organisation_id", "year"]).any():
+        raise ValueError("org_scores must hold one row per organisation and year")
+    wide = rows.pivot(index="organisation_id", columns="year", values="score_pct")
+    return joint_bootstrap_means(
+        wide.reindex(columns=years).to_numpy(float), n_boot=n_boot, seed=seed
+    )
 
 
 def target_attainment(
@@ -70,6 +100,9 @@ def target_attainment(
     *,
     ci: float = 0.95,
     horizon: float = 30.0,
+    org_scores: pd.DataFrame | None = None,
+    n_boot: int = 2_000,
+    seed: int = 0,
 ) -> TargetAttainmentResult:
     """Distance of the national index to a target per round and the projected attainment year.
 
@@ -91,6 +124,15 @@ def target_attainment(
     horizon : float, default 30.0
         Years after the last round beyond which a projection is reported as
         ``"beyond_horizon"``.
+    org_scores : DataFrame, optional
+        The organisation scores behind ``national_index`` (``year, organisation_id,
+        score_pct``, one row per organisation and round). Without ``growth``, the slope's
+        sampling variance then comes from a joint bootstrap over organisations (an
+        organisation measured in several rounds is resampled with all its rounds), as
+        :func:`dimios_research.indices.index_change` does; otherwise the rounds are taken
+        as independent.
+    n_boot, seed : int
+        Bootstrap settings for ``org_scores`` (default 2,000 resamples, seed 0).
 
     Returns
     -------
@@ -115,7 +157,10 @@ def target_attainment(
       :math:`1/se^2`, se = (ci_high - ci_low)/(2 z); slope variance
       :math:`\\phi / \\sum w (t - \\bar t)^2` with the dispersion
       :math:`\\phi = \\max(1, \\chi^2/(n-2))` (rounds that scatter more than their sampling error
-      widen the interval; with two rounds :math:`\\phi = 1`).
+      widen the interval; with two rounds :math:`\\phi = 1`). With ``org_scores`` the
+      known-variance part :math:`1/\\sum w (t - \\bar t)^2` is replaced by the variance of
+      the same weighted slope over joint bootstrap resamples of organisations (panel-aware;
+      the rounds of a panel are positively correlated, so independence overstates it).
 
     Status: ``"reached"`` when the trend line is at or above the target at the last round;
     ``"not_reached"`` when it is below and the slope is <= 0 (the trend never reaches it);
@@ -154,8 +199,10 @@ def target_attainment(
             raise ValueError(
                 "a projection needs at least two rounds in national_index (or pass growth=)"
             )
-        slope, slope_se, anchor, anchor_mean = _index_trend(rounds, ci)
+        slope, slope_se, anchor, anchor_mean = _index_trend(rounds, ci, org_scores, n_boot, seed)
         source = "weighted linear fit of the index"
+        if org_scores is not None:
+            source += ", joint bootstrap over organisations (panel)"
     z = stats.norm.ppf(0.5 + ci / 2)
     slope_low, slope_high = slope - z * slope_se, slope + z * slope_se
     last_year = float(rounds["year"].max())
