@@ -2,7 +2,7 @@
 
 The demo data are read, scored and summarised once per session; tests and doctests reuse
 these fixtures. Doctests find ``dr`` (the package), ``demo_data`` and ``demo_scores`` in their
-namespace.
+namespace, and ``demo_results`` (scores with diagnostics, as reports see them).
 """
 
 from __future__ import annotations
@@ -76,3 +76,4 @@ def _doctest_namespace(request, doctest_namespace):
         doctest_namespace["dr"] = dr
         doctest_namespace["demo_data"] = request.getfixturevalue("demo_data")
         doctest_namespace["demo_scores"] = request.getfixturevalue("demo_scores")
+        doctest_namespace["demo_results"] = request.getfixturevalue("demo_results")

@@ -20,7 +20,7 @@ from matplotlib.text import Text
 
 from dimios_research.conventions import LANGUAGES
 from dimios_research.report import figures as plots
-from dimios_research.report.text import t
+from dimios_research.report.locale import t
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"

@@ -1,7 +1,8 @@
-"""Tests for dimios_research.report.text: number formatting, locale strings and narrative sentences.
+"""Tests of the words and numbers of reports: the catalogue, number formats, narrative sentences.
 
-Expected strings are written out in full. NBSP is the no-break space U+00A0 (thousands
-separator and before % in Swedish), MINUS the true minus sign U+2212 (Swedish negatives).
+Expected strings are written out in full. NBSP is the no-break space U+00A0 (before % in
+Swedish), NNBSP the narrow no-break space U+202F (thousands separator in Swedish), MINUS the
+true minus sign U+2212 (Swedish negatives).
 """
 
 from __future__ import annotations
@@ -13,23 +14,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dimios_research.report.text import (
-    LANGUAGES,
+from dimios_research.conventions import LANGUAGES, check_lang
+from dimios_research.report.locale import catalogue, locale_keys, placeholders, t
+from dimios_research.report.narrative import (
     change_sentence,
-    check_lang,
+    national_index_sentence,
+    target_sentence,
+    type_distribution_sentence,
+)
+from dimios_research.report.numbers import (
     format_ci,
     format_number,
     format_p,
     format_pct,
     format_pp,
-    locale_keys,
-    national_index_sentence,
-    t,
-    target_sentence,
-    type_distribution_sentence,
 )
 
 NBSP = "\u00a0"
+NNBSP = "\u202f"
 MINUS = "\u2212"
 DASH = "\u2013"
 
@@ -40,11 +42,11 @@ DASH = "\u2013"
 @pytest.mark.parametrize(
     ("x", "lang", "decimals", "expected"),
     [
-        (12345.63, "sv", 1, f"12{NBSP}345,6"),
+        (12345.63, "sv", 1, f"12{NNBSP}345,6"),
         (12345.63, "en", 1, "12,345.6"),
-        (1234567.891, "sv", 2, f"1{NBSP}234{NBSP}567,89"),
+        (1234567.891, "sv", 2, f"1{NNBSP}234{NNBSP}567,89"),
         (1234567.891, "en", 2, "1,234,567.89"),
-        (999.95, "sv", 1, f"1{NBSP}000,0"),  # rounding carries into the thousands
+        (999.95, "sv", 1, f"1{NNBSP}000,0"),  # rounding carries into the thousands
         (51.2, "sv", 1, "51,2"),
         (51, "sv", 1, "51,0"),
         (51.26, "en", 0, "51"),
@@ -53,10 +55,10 @@ DASH = "\u2013"
         (2.675, "en", 2, "2.68"),  # the typed value, not the binary 2.67499...
         (-2.25, "sv", 1, f"{MINUS}2,3"),
         (-2.25, "en", 1, "-2.3"),
-        (-12345.6, "sv", 1, f"{MINUS}12{NBSP}345,6"),
+        (-12345.6, "sv", 1, f"{MINUS}12{NNBSP}345,6"),
         (-0.04, "sv", 1, "0,0"),  # no "−0,0"
         (np.float32(2.5), "en", 0, "3"),
-        (np.int64(1500), "sv", 0, f"1{NBSP}500"),
+        (np.int64(1500), "sv", 0, f"1{NNBSP}500"),
         (Decimal("3.14159"), "en", 3, "3.142"),
     ],
 )
@@ -174,7 +176,7 @@ def test_t_looks_up_both_languages():
 
 
 def test_t_missing_key_names_key_and_language():
-    with pytest.raises(KeyError, match=r"'axis\.nonexistent'.*'en'"):
+    with pytest.raises(KeyError, match=r"'axis\.nonexistent'.*en catalogue"):
         t("axis.nonexistent", "en")
 
 
@@ -206,6 +208,14 @@ MONTHS = [
     "august",
     "october",
 ]
+
+
+def test_catalogues_have_the_same_keys_and_placeholders():
+    """Key parity: every key in both languages, with the same {placeholders}."""
+    sv, en = catalogue("sv"), catalogue("en")
+    assert set(sv) == set(en), sorted(set(sv) ^ set(en))
+    for key in sv:
+        assert placeholders(sv[key]) == placeholders(en[key]), key
 
 
 def test_locale_is_complete_and_month_free():
@@ -355,7 +365,7 @@ def test_change_sentence():
         "share_improved": 0.642,
     }
     assert change_sentence(row, "sv") == (
-        f"Kommuner (n = 1{NBSP}200): genomsnittlig förändring +2,3 procentenheter "
+        f"Kommuner (n = 1{NNBSP}200): genomsnittlig förändring +2,3 procentenheter "
         f"(95{NBSP}% KI 1,1–3,5 procentenheter); 64,2{NBSP}% av organisationerna förbättrade "
         "sitt resultat."
     )

@@ -11,7 +11,7 @@ import pytest
 
 import dimios_research
 from dimios_research.io.datasets import dataset_path
-from dimios_research.report import summaries, text
+from dimios_research.report import narrative, summaries
 from dimios_research.report.results import load_or_score
 from dimios_research.stats import indices
 
@@ -42,7 +42,7 @@ def test_tutorial_executes_and_its_checks_print(tmp_path):
     # The sentence the tutorial prints carries the library's 2023 index.
     results = load_or_score(dataset_path("demo"), tmp_path / "results")
     index_2023 = indices.national_index(results.scores, 2023, n_boot=2000)
-    assert text.national_index_sentence(index_2023, "en") in printed
+    assert narrative.national_index_sentence(index_2023, "en") in printed
 
 
 def test_tutorial_exercise_checks_run():

@@ -14,7 +14,7 @@ narrative templates; ``unit.``, ``word.``, ``stat.`` building blocks of formatte
 'Digital legacy (%)'
 >>> t("coverage.text", "en", year=2023, n_organisations=1500, n_respondents=3800,
 ...   n_reportable=149)[:30]
-'In the 2023 round 1,500 organi'
+'In 2023, 1,500 organisations t'
 """
 
 from __future__ import annotations

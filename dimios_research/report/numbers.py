@@ -151,7 +151,7 @@ def format_number(x: Any, lang: str = "sv", decimals: int = 1, *, signed: bool =
 
     Examples
     --------
-    >>> format_number(12345.63, "sv") == "12\\u00a0345,6"
+    >>> format_number(12345.63, "sv") == "12\\u202f345,6"
     True
     >>> format_number(12345.63, "en")
     '12,345.6'
@@ -251,8 +251,8 @@ def format_pp(x: Any, lang: str = "sv", decimals: int = 1, *, signed: bool = Tru
 def format_pp_short(x: Any, lang: str = "sv", decimals: int = 1) -> str:
     """A signed change with the short unit, for tight spaces: "+0,7 p.e." / "+0.7 pp".
 
-    >>> format_pp_short(-0.44, "en")
-    '-0.4 pp'
+    >>> format_pp_short(-0.44, "en") == "-0.4\u00a0pp"
+    True
     """
     number = format_number(x, lang, decimals, signed=True)
     return number if number == MISSING else f"{number}{NBSP}{t('unit.pp_short', lang)}"

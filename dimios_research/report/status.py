@@ -5,7 +5,7 @@ functions in order; every number comes from :mod:`dimios_research.stats` through
 :mod:`~dimios_research.report.summaries`, every word from the locale catalogue.
 
 >>> ctx = StatusContext(demo_results, 2023, "en", n_boot=200)
->>> ctx.index["estimate"] > 0
+>>> bool(ctx.index["estimate"] > 0)
 True
 """
 

@@ -61,6 +61,7 @@ TECHNICAL_COLUMNS = (
 #: Explicit kinds of columns whose name does not tell (see :func:`column_kind`).
 COLUMN_KINDS: dict[str, str] = {
     "estimate": "pct", "ci_low": "pct", "ci_high": "pct", "score_pct": "pct", "mean": "pct",
+    "estimate_year": "pct", "estimate_previous": "pct", "index": "pct", "index_previous": "pct",
     "median": "pct", "min": "pct", "max": "pct", "q25": "pct", "q75": "pct", "iqr": "decimal1",
     "sd": "decimal1", "se": "decimal1", "sd_between": "decimal1", "mean_sd_within": "decimal1",
     "mean_all": "pct",
@@ -153,6 +154,16 @@ def _format_cell(value: Any, kind: str, lang: str) -> str:
     return str(value)
 
 
+def _kind(series: pd.Series, name: str, kinds: Mapping[str, str] | None) -> str:
+    """The column's kind; a numeric column of no known kind still gets a number format."""
+    kind = dict(kinds or {}).get(name, column_kind(name))
+    if kind != "text" or pd.api.types.is_bool_dtype(series):
+        return kind
+    if pd.api.types.is_integer_dtype(series):
+        return "count"
+    return "decimal1" if pd.api.types.is_float_dtype(series) else "text"
+
+
 @dataclass(frozen=True)
 class PeopleTable:
     """A table as a report shows it (see the module docstring).
@@ -234,7 +245,7 @@ def people_table(
             f"a report table has at most {max_columns} columns; got {frame.shape[1]} "
             f"({list(frame.columns)}): select, split or transpose it"
         )
-    column_kinds = [dict(kinds or {}).get(str(c), column_kind(str(c))) for c in frame.columns]
+    column_kinds = [_kind(frame[c], str(c), kinds) for c in frame.columns]
     values = pd.DataFrame(index=frame.index)
     for column, kind in zip(frame.columns, column_kinds, strict=True):
         series = frame[column]
