@@ -14,6 +14,7 @@ import html as html_lib
 import json
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -325,24 +326,6 @@ def test_kernel_is_the_running_python(scored, small):
     assert f"kernel python: {sys.executable}" in text
 
 
-def test_table_of_contents_links_headings():
-    page = (
-        '<html><head></head><body><h1 id="a">Alpha<a class="anchor-link" href="#a">¶</a>'
-        "</h1><h2>Beta &amp; gamma</h2><h3>Not listed</h3><h2>Beta &amp; gamma</h2>"
-        "</body></html>"
-    )
-    out = reports.add_table_of_contents(page, "en")
-    nav = out[out.index("<body>") + len("<body>") : out.index("</nav>")]
-    assert out.index("<nav") < out.index('<h1 id="a">')
-    assert re.findall(r'href="#([^"]+)">([^<]+)<', nav) == [
-        ("a", "Alpha"),
-        ("beta-gamma", "Beta &amp; gamma"),
-        ("beta-gamma-2", "Beta &amp; gamma"),
-    ]
-    assert '<h2 id="beta-gamma">' in out and '<h2 id="beta-gamma-2">' in out
-    assert "Not listed" not in nav and 'aria-label="Contents"' in nav
-
-
 # --------------------------------------------------------------------------------------------
 # The real notebooks, through the command line
 # --------------------------------------------------------------------------------------------
@@ -407,47 +390,110 @@ def test_all_writes_every_report(built):
     assert list((status / "tables").glob("*.csv")) and list((status / "tables").glob("*.xlsx"))
 
 
+REPORTS = {
+    "sv-status": "2023/sv/status_report",
+    "en-status": "2023/en/status_report",
+    "sv-follow-up": "2023/sv/follow_up_2021_2023",
+    "sv-validation": "2023/sv/instrument_validation",
+}
+
+
+def _document(out: Path, relative: str) -> dict:
+    return json.loads((out / relative / "document.json").read_text(encoding="utf-8"))
+
+
 @needs_real
-@pytest.mark.parametrize(
-    "relative",
-    [
-        "2023/sv/status_report/status_report.html",
-        "2023/en/status_report/status_report.html",
-        "2023/sv/follow_up_2021_2023/follow_up_2021_2023.html",
-        "2023/sv/instrument_validation/instrument_validation.html",
-    ],
-)
-def test_html_is_self_contained_without_code(built, small, relative):
+@pytest.mark.parametrize("relative", list(REPORTS.values()), ids=list(REPORTS))
+def test_html_is_a_lean_self_contained_page(built, small, relative):
     _, out, _ = built
     folder, _, _ = small
-    page = _html(out, relative).read_text(encoding="utf-8")
-    assert not re.search(r'class="[^"]*(jp-InputArea|input_area)', page)
-    assert "load_or_score(" not in page and "import " not in page
-    assert "data:image/png;base64," in page
-    assert not re.search(r"<script[^>]*src=\"https?://", page)
+    doc = _document(out, relative)
+    page = (out / relative / f"{Path(relative).name}.html").read_text(encoding="utf-8")
+    assert page.startswith(f'<!DOCTYPE html>\n<html lang="{doc["lang"]}">')
+    assert f"<title>{html_lib.escape(doc['title'])}</title>" in page
+    assert "Notebook" not in page and "jp-" not in page and "import " not in page
+    assert not re.search(r"(src|href)=\"https?://", page)  # no external request
+    assert "@media print" in page and "@page" in page
+    assert page.index('class="key-figures"') < page.index('<nav class="toc"')
     nav = page[page.index("<nav") : page.index("</nav>")]
     assert nav.count("<li") >= 3
-    # provenance: the SHA-256 of an input file is shown
+    assert len(page) < 2_500_000
+    # provenance: the (shortened) SHA-256 of an input file, but no local path
     digest = hashlib.sha256((folder / "responses_2023.csv").read_bytes()).hexdigest()
-    assert digest in page
+    assert digest[:16] in page and str(folder) not in page and str(out) not in page
+
+
+@needs_real
+@pytest.mark.parametrize("relative", list(REPORTS.values()), ids=list(REPORTS))
+def test_every_figure_has_a_caption_and_real_alt_text(built, relative):
+    _, out, _ = built
+    figures = [b for b in _document(out, relative)["blocks"] if b["kind"] == "figure"]
+    assert figures
+    for number, block in enumerate(figures, start=1):
+        assert block["number"] == number and block["caption"].strip()
+        assert len(block["alt"]) > 30 and re.search(r"\d", block["alt"]), block["alt"]
+        assert "No description" not in block["alt"]
+
+
+@needs_real
+@pytest.mark.parametrize("relative", list(REPORTS.values()), ids=list(REPORTS))
+def test_displayed_tables_show_labels_not_code_names(built, relative):
+    _, out, _ = built
+    doc = _document(out, relative)
+    codes = re.compile(r"^[a-z]+(_[a-z0-9]+)+$")  # snake_case: a machine name
+    tables = [b for b in doc["blocks"] if b["kind"] == "table"]
+    assert tables
+    for block in tables:
+        assert len(block["columns"]) <= 8, block["caption"]
+        assert block["caption"].strip() and block["number"] >= 1
+        for cell in [*block["columns"], *(c for row in block["rows"] for c in row)]:
+            assert not codes.match(cell), f"{cell!r} in table {block['number']}"
+            assert cell not in ("games-howell", "holm", "type", "size_class", "q25"), cell
 
 
 @needs_real
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_status_report_language_and_numbers(built, scored, lang):
-    from dimios_research.report.output import TEXTS
-    from dimios_research.report.text import format_pct
+    from dimios_research.report.locale import t
+    from dimios_research.report.numbers import format_pct
     from dimios_research.stats.indices import national_index
 
     _, out, _ = built
     results, _, _ = scored
-    text = _text(_html(out, f"2023/{lang}/status_report/status_report.html"))
+    relative = f"2023/{lang}/status_report"
+    text = _text(_html(out, f"{relative}/status_report.html"))
     other = "en" if lang == "sv" else "sv"
-    for key in ("national", "types", "compare"):
-        assert TEXTS[key][lang] in text
-        assert TEXTS[key][other] not in text
+    for key in ("national", "types", "compare", "status.summary", "methods.index"):
+        assert t(key, lang) in text
+        assert t(key, other) not in text
     estimate = national_index(results.scores, 2023, n_boot=200)["estimate"].iloc[0]
     assert format_pct(estimate, lang).replace("\u00a0", " ") in text
+    # the change table shows the index with one decimal, never formatted like a year
+    change = next(b for b in _document(out, relative)["blocks"]
+                  if b["kind"] == "table" and "Index (%)" in b["columns"])  # fmt: skip
+    index = change["rows"][0][change["columns"].index("Index (%)")]
+    assert re.fullmatch(r"\d{2}[,.]\d", index), index
+
+
+@needs_real
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_workbook_for_people_and_file_modes(built, lang):
+    from openpyxl import load_workbook
+
+    from dimios_research.report.locale import t
+
+    _, out, _ = built
+    folder = out / "2023" / lang / "status_report"
+    book = load_workbook(folder / "tables" / "status_report.xlsx")
+    assert book.sheetnames[0] == t("document.about", lang)
+    sheet = book.worksheets[1]
+    assert sheet["A1"].value.startswith(t("document.table", lang, number=1))
+    assert [c.value for c in sheet[3]][0] == t("column.year", lang)
+    assert sheet.freeze_panes == "A4"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    assert (folder / "tables" / "data_dictionary.csv").is_file()
 
 
 @needs_real
@@ -518,7 +564,7 @@ def test_tables_are_read_back(built):
 )
 def test_other_reports_in_english(small, scored, built, command, relative, keys):
     """The reports ``all`` writes in Swedish also run in English, with English headings."""
-    from dimios_research.report.output import TEXTS
+    from dimios_research.report.locale import t
 
     folder, _, _ = small
     _, _, out = scored
@@ -530,5 +576,5 @@ def test_other_reports_in_english(small, scored, built, command, relative, keys)
     assert result.exit_code == 0, result.output + result.stderr
     text = _text(_html(out, relative.format(org=org)))
     for key in keys:
-        assert TEXTS[key]["en"] in text
-        assert TEXTS[key]["sv"] not in text
+        assert t(key, "en") in text
+        assert t(key, "sv") not in text

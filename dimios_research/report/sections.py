@@ -77,6 +77,10 @@ def _parameter_value(name: str, value: Any, lang: str) -> str:
         return t(f"parameter.{name}.none", lang, default=t("parameter.none", lang))
     if name == "lang":
         return t(f"language.{value}", lang)
+    if name == "programme":  # the programme's name, not its file id
+        from ..io.programmes import load_programme
+
+        return str(load_programme(value).name[lang])
     if name == "target":
         return format_pct(value, lang, 0 if float(value).is_integer() else 1)
     if name in ("org_types",) and not isinstance(value, str):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..stats import reliability
 from . import figures, summaries
-from .document import Document
+from .document import Document, KeyFigure
 from .locale import t
 from .numbers import format_number
 from .results import Results
@@ -81,11 +81,32 @@ def weak_scales(ctx: ValidationContext) -> pd.DataFrame:
     )
 
 
+def key_figures(ctx: ValidationContext) -> list[KeyFigure]:
+    """Scales and items tested, weak scales, the weakest scale, the median ICC(1)."""
+    lang = ctx.lang
+    rel = ctx.reliability.dropna(subset=["alpha"])
+    weakest = rel.loc[rel["alpha"].idxmin()]
+    icc = summaries.icc_summary(ctx.results.scores, ctx.year)
+    return [
+        KeyFigure(t("validation.key.scales", lang), format_number(len(rel), lang, 0),
+                  t("validation.key.items", lang, n=len(ctx.items))),
+        KeyFigure(t("validation.key.weak", lang,
+                    threshold=format_number(ALPHA_THRESHOLD, lang, 2)),
+                  format_number(len(weak_scales(ctx)), lang, 0)),
+        KeyFigure(t("validation.key.lowest", lang), ctx.labels.get(weakest["unit"], ""),
+                  t("validation.key.alpha", lang, alpha=format_number(weakest["alpha"], lang, 2)),
+                  "text"),
+        KeyFigure(t("validation.key.icc", lang), format_number(icc["icc1"].median(), lang, 2),
+                  t("validation.key.icc_detail", lang)),
+    ]  # fmt: skip
+
+
 def add_summary(doc: Document, ctx: ValidationContext) -> None:
     """What the numbers mean, in words: weak scales and the items that weaken them."""
     lang = ctx.lang
     rel = ctx.reliability.dropna(subset=["alpha"])
     weak = weak_scales(ctx)
+    doc.key_figures(key_figures(ctx))
     doc.heading(t("status.summary", lang))
     doc.paragraph(t("validation.intro", lang, n_scales=len(rel), n_items=len(ctx.items),
                     year=ctx.year))  # fmt: skip
