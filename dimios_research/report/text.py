@@ -105,23 +105,32 @@ _STYLES = {
 # ----------------------------------------------------------------------------------------------
 # Languages and UI strings
 # ----------------------------------------------------------------------------------------------
+# ISSUE 10 (figures helper): the figure strings live in locale/figures_new.yaml until the
+# lead merges them into the new catalogue; the loader reads both files (a key defined twice
+# is an error). Remove _EXTRA_LOCALE_PATHS when figures_new.yaml is merged.
+_EXTRA_LOCALE_PATHS = (LOCALE_PATH.with_name("figures_new.yaml"),)
+
+
 @cache
 def _locale() -> dict[str, dict[str, str]]:
-    """Read locale.yaml once and flatten it to ``{dotted key: {lang: text}}``."""
-    with LOCALE_PATH.open(encoding="utf-8") as handle:
-        tree = yaml.safe_load(handle)
+    """Read the locale files once and flatten them to ``{dotted key: {lang: text}}``."""
     flat: dict[str, dict[str, str]] = {}
 
-    def walk(node: Any, prefix: str) -> None:
+    def walk(node: Any, prefix: str, path: Path) -> None:
         if not isinstance(node, dict):
-            raise ValueError(f"{LOCALE_PATH}: {prefix!r} must be a mapping, got {node!r}")
+            raise ValueError(f"{path}: {prefix!r} must be a mapping, got {node!r}")
         if node and set(node) <= set(LANGUAGES) and all(isinstance(v, str) for v in node.values()):
+            if prefix in flat:
+                raise ValueError(f"{path}: key {prefix!r} is already defined")
             flat[prefix] = dict(node)
             return
         for name, child in node.items():
-            walk(child, f"{prefix}.{name}" if prefix else str(name))
+            walk(child, f"{prefix}.{name}" if prefix else str(name), path)
 
-    walk(tree, "")
+    for path in (LOCALE_PATH, *_EXTRA_LOCALE_PATHS):
+        if path.exists():
+            with path.open(encoding="utf-8") as handle:
+                walk(yaml.safe_load(handle), "", path)
     return flat
 
 
