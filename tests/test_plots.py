@@ -827,6 +827,9 @@ def test_alt_text_trend_lines(lang):
         TREND[TREND["organisation_type"] == "kommun"], lang, subject="Nationellt index"
     )
     assert single.split(". ")[1].startswith("Nationellt index: ")
+    one_round = pd.concat([TREND, TREND.iloc[:1].assign(organisation_type="y", estimate=47.0)])
+    alt = plots.alt_text_trend_lines(one_round, lang, group_col="organisation_type")
+    assert f"y: {pct(47.0, lang)} (2019)" in alt
     empty_group = pd.concat([TREND, TREND.iloc[:1].assign(organisation_type="x", estimate=np.nan)])
     assert "x:" not in plots.alt_text_trend_lines(empty_group, lang, group_col="organisation_type")
 

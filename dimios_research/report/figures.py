@@ -1795,6 +1795,13 @@ def alt_text_trend_lines(
             else (subject or t("figure.alt.trend_lines.index", lang))
         )
         start, end = rows.iloc[0], rows.iloc[-1]
+        if len(rows) == 1:  # one round: a single value, not a "from … to …"
+            value = _value_text(start["estimate"], lang, percent, decimals)
+            series.append(
+                t("figure.alt.trend_lines.single_year", lang, series=name, value=value,
+                  year=str(int(start["year"])))
+            )  # fmt: skip
+            continue
         series.append(
             t(
                 "figure.alt.trend_lines.series",
