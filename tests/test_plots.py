@@ -20,6 +20,7 @@ from matplotlib.text import Text
 
 from dimios_research.conventions import LANGUAGES
 from dimios_research.report import figures as plots
+from dimios_research.report import numbers as numbers_module
 from dimios_research.report.locale import t
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -184,7 +185,7 @@ def test_profile_bars(lang, close_after):
     ax = fig.axes[0]
     assert len(ax.patches) == 6
     legend = [text.get_text() for text in fig.legends[0].get_texts()]
-    assert t("organisation_type.kommun", lang) in legend
+    assert t("figure.group.organisation_type.kommun", lang) in legend  # "Kommuner"
     assert t("legend.peer_mean", lang) in legend
     markers = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert len(markers) == 1 and len(markers[0].get_offsets()) == 3
@@ -237,12 +238,15 @@ def test_trend_lines(lang, close_after):
     ax = fig.axes[0]
     assert ax.get_xlabel() == t("axis.year", lang)
     assert ax.get_ylabel() == t("axis.index_pct", lang)
-    assert len(ax.lines) == 3  # two groups and the target
+    assert len(ax.containers) == 2  # two groups, each drawn as points with error bars
     target_text = f"{t('legend.target', lang)} 55{NBSP if lang == 'sv' else ''}%"
-    assert target_text in all_texts(fig)
     assert ax.get_ylim()[1] > 55  # the target is inside the plot
     legend = [text.get_text() for text in fig.legends[0].get_texts()]
-    assert legend == [t("organisation_type.kommun", lang), t("organisation_type.region", lang)]
+    assert legend == [
+        t("figure.group.organisation_type.kommun", lang),
+        t("figure.group.organisation_type.region", lang),
+        target_text,  # the target is named in the legend, outside the data area
+    ]
 
 
 def test_trend_lines_tick_labels_use_decimal_comma_in_swedish(close_after):
@@ -301,7 +305,7 @@ def test_heatmap(lang, close_after):
     assert ax.get_xlabel() == t("axis.organisation_type", lang)
     assert ax.get_ylabel() == t("axis.capability_id", lang)
     assert [x.get_text() for x in ax.get_xticklabels()] == [
-        t(f"organisation_type.{c}", lang) for c in MATRIX.columns
+        t(f"figure.group.organisation_type.{c}", lang) for c in MATRIX.columns
     ]
     annotations = sorted(text.get_text() for text in ax.texts)
     expected = ["38,4", "40,6", "64,0", "66,2", "70,0"] if lang == "sv" else [
@@ -446,3 +450,455 @@ def test_save_figure_closes_only_when_asked(tmp_path):
     assert fig.number in plt.get_fignums()
     plots.save_figure(fig, tmp_path / "closed", formats=("png",), dpi=20, close=True)
     assert fig.number not in plt.get_fignums()
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 10: figure defects
+# ----------------------------------------------------------------------------------------------
+def _literal(text: Text) -> str:
+    """What matplotlib draws for a Text: the string after mathtext preprocessing."""
+    drawn, is_math = text._preprocess_math(text.get_text())
+    assert is_math is False, f"{text.get_text()!r} would be parsed as mathtext"
+    return drawn
+
+
+ORG_SCORES = pd.DataFrame(
+    {
+        "organisation_id": [f"o{i}" for i in range(9)] + ["HIDDEN-1"],
+        "type": ["region", "kommun", "myndighet", "kommun", "region", "kommun", "kommun",
+                 "region", "kommun", "annan"],
+        "score_pct": [50.0, 40.0, 70.0, 44.0, 56.0, 48.0, 52.0, 53.0, np.nan, 99.0],
+        "reportable": [True] * 9 + [False],
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_distribution_axis_names_the_grouping_column(lang, close_after):
+    """Organisation types: axis "Organisationstyp", plural groups in the fixed order."""
+    fig = plots.distribution_by_group(ORG_SCORES, "score_pct", "type", lang, figsize=SMALL)
+    close_after(fig)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == t("axis.organisation_type", lang) != t("axis.maturity_type", lang)
+    ticks = [label.get_text() for label in ax.get_xticklabels()]
+    # kommun, region, myndighet (fixed order, not alphabetical); "annan" has only a hidden row.
+    assert ticks == [
+        f"{t('figure.group.organisation_type.kommun', lang)}\n(n = 4)",  # o8 has no score
+        f"{t('figure.group.organisation_type.region', lang)}\n(n = 3)",
+        f"{t('figure.group.organisation_type.myndighet', lang)}\n(n = 1)",
+    ]
+    assert ticks[0].startswith("Kommuner" if lang == "sv" else "Municipalities")
+
+
+def test_distribution_refuses_a_column_that_holds_the_other_grouping():
+    with pytest.raises(ValueError, match="group_col='type'"):
+        plots.distribution_by_group(ORG_SCORES.rename(columns={"type": "maturity_type"}))
+    mislabelled = ORG_SCORES.assign(type=list("ABCDABCDAB"))
+    with pytest.raises(ValueError, match="group_col='maturity_type'"):
+        plots.distribution_by_group(mislabelled, "score_pct", "type")
+
+
+CAPABILITIES = pd.DataFrame(
+    {
+        "level": "capability",
+        "label": ["Moln", "Öppna data", "Standarder", "Skugg-IT", "Infrastruktur"],
+        "parent_label": ["Innovation", "Innovation", "Effektivitet", "Användare", "Användare"],
+        "estimate": [52.0, 61.5, 47.25, 44.0, 58.0],
+        "ci_low": [50.0, 59.0, 45.0, 42.0, 56.0],
+        "ci_high": [54.0, 64.0, 49.5, 46.0, 60.0],
+    }
+)
+
+
+def _tick_positions(ax) -> dict[str, float]:
+    return {label.get_text(): y for label, y in zip(ax.get_yticklabels(), ax.get_yticks())}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_profile_bars_grouped_by_category(lang, close_after):
+    fig = plots.profile_bars(CAPABILITIES, lang, figsize=SMALL)
+    close_after(fig)
+    ax = fig.axes[0]
+    headings = {text.get_text(): text.get_position()[1] for text in ax.texts}
+    assert list(headings) == ["Innovation", "Effektivitet", "Användare"]  # order of appearance
+    ticks = _tick_positions(ax)
+    assert list(ticks) == list(CAPABILITIES["label"])  # instrument order within categories
+    # Each heading sits on its own row directly above its first bar; categories do not mix.
+    assert ticks["Moln"] == headings["Innovation"] + 1
+    assert ticks["Standarder"] == headings["Effektivitet"] + 1
+    assert ticks["Skugg-IT"] == headings["Användare"] + 1
+    assert headings["Innovation"] < ticks["Öppna data"] < headings["Effektivitet"]
+    # A separating line between categories (not above the first).
+    separators = sorted(
+        line.get_ydata()[0] for line in ax.lines if line.get_marker() in ("None", None, "")
+    )
+    assert separators == [headings["Effektivitet"] - 0.5, headings["Användare"] - 0.5]
+    bars = sorted((p.get_y() + p.get_height() / 2, p.get_width()) for p in ax.patches)
+    assert [width for _, width in bars] == list(CAPABILITIES["estimate"])
+
+
+def test_profile_bars_sorted_within_category(close_after):
+    fig = plots.profile_bars(CAPABILITIES, "sv", sort="descending", figsize=SMALL)
+    close_after(fig)
+    assert list(_tick_positions(fig.axes[0])) == [
+        "Öppna data", "Moln", "Standarder", "Infrastruktur", "Skugg-IT"
+    ]  # fmt: skip
+    fig = plots.profile_bars(CAPABILITIES, "sv", category_col=None, sort="ascending")
+    close_after(fig)
+    assert not fig.axes[0].texts  # no headings without grouping
+    assert list(_tick_positions(fig.axes[0]))[0] == "Skugg-IT"
+    with pytest.raises(ValueError, match="sort"):
+        plots.profile_bars(CAPABILITIES, sort="alphabetical")
+
+
+def test_profile_bars_legend_names_the_organisation_as_plain_text(close_after):
+    df = CAPABILITIES.assign(label=["Moln $x$", *CAPABILITIES["label"][1:]], mean_peers=50.0)
+    fig = plots.profile_bars(
+        df, "sv", estimate_label="A$b$ kommun", reference_col="mean_peers", figsize=SMALL
+    )
+    close_after(fig)
+    legend = fig.legends[0].get_texts()
+    assert [_literal(text) for text in legend] == [
+        "A$b$ kommun",
+        t("legend.peer_mean", "sv"),
+    ]
+    assert t("legend.estimate", "sv") not in all_texts(fig)  # no "Skattning"
+    assert _literal(fig.axes[0].get_yticklabels()[0]) == "Moln $x$"
+    fig.canvas.draw()  # renders without a mathtext error
+    # Without a reference the legend is still shown when a name is given.
+    fig = plots.profile_bars(CAPABILITIES, "en", estimate_label="Alfa", figsize=SMALL)
+    close_after(fig)
+    assert [x.get_text() for x in fig.legends[0].get_texts()] == ["Alfa"]
+
+
+def test_other_data_text_is_drawn_literally(types_df, close_after):
+    named = types_df.assign(name=types_df["name"].where(types_df.index != 0, "Dollar$a$"))
+    fig = plots.quadrant_map(named, "sv", label_col="name", figsize=SMALL)
+    close_after(fig)
+    assert "Dollar$a$" in [_literal(text) for text in fig.axes[0].texts]
+    panel = PANEL.assign(name=["$x$", "b", "c", "d", "e"])
+    fig = plots.slopegraph(panel, "sv", label_col="name", figsize=SMALL)
+    close_after(fig)
+    assert "$x$" in [_literal(text) for text in fig.axes[0].texts]
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    return [text.get_text() for text in fig.legends[0].get_texts()]
+
+
+def test_legends_list_only_groups_with_data(close_after):
+    trend = pd.concat(
+        [TREND, TREND.iloc[:2].assign(organisation_type="myndighet", estimate=np.nan)]
+    )
+    trend["organisation_type"] = pd.Categorical(
+        trend["organisation_type"], categories=["kommun", "region", "myndighet", "annan"]
+    )
+    fig = plots.trend_lines(trend, "sv", group_col="organisation_type", figsize=SMALL)
+    close_after(fig)
+    assert _legend_texts(fig) == ["Kommuner", "Regioner"]
+    profile = pd.concat(
+        [PROFILE, PROFILE.iloc[:3].assign(organisation_type="myndighet", estimate=np.nan)]
+    )
+    fig = plots.profile_bars(profile, "sv", group_col="organisation_type", figsize=SMALL)
+    close_after(fig)
+    assert _legend_texts(fig) == ["Kommuner", "Regioner"]
+
+
+def _point_boxes(ax) -> list:
+    """Display-space boxes (± marker radius) of every drawn data point of the Axes."""
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for line in ax.lines:
+        if line.get_marker() in (None, "None", "", " "):
+            continue
+        radius = line.get_markersize() / 72 * ax.figure.dpi / 2
+        for x, y in ax.transData.transform(line.get_xydata()):
+            boxes.append(Bbox.from_extents(x - radius, y - radius, x + radius, y + radius))
+    return boxes
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_trend_target_label_cannot_collide_with_a_point(lang, close_after):
+    df = pd.DataFrame({"year": [2019, 2021, 2023], "estimate": [49.0, 52.0, 55.4]}).assign(
+        ci_low=lambda d: d["estimate"] - 1, ci_high=lambda d: d["estimate"] + 1
+    )
+    fig = plots.trend_lines(df, lang, target=55, figsize=SMALL)
+    close_after(fig)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    ax = fig.axes[0]
+    points = _point_boxes(ax)
+    assert len(points) == 3
+    for text in ax.texts:  # nothing written inside the data area may cover a point
+        extent = text.get_window_extent(renderer)
+        assert not any(extent.overlaps(point) for point in points), text.get_text()
+    target_text = f"{t('legend.target', lang)} 55{NBSP if lang == 'sv' else ''}%"
+    assert _legend_texts(fig) == [target_text]
+    (target_line,) = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert target_line.get_ydata()[0] == 55
+
+
+def test_trend_lines_several_series_get_dodged_error_bars(close_after):
+    three = pd.concat(
+        [TREND, TREND[TREND["organisation_type"] == "kommun"].assign(organisation_type="annan")]
+    )
+    fig = plots.trend_lines(three, "sv", group_col="organisation_type", figsize=SMALL)
+    close_after(fig)
+    ax = fig.axes[0]
+    # No translucent bands that would blend: intervals are error bars, one set per series.
+    assert not [c for c in ax.collections if type(c).__name__.endswith("PolyCollection")]
+    assert len(ax.containers) == 3
+    xs = [container.lines[0].get_xdata() for container in ax.containers]
+    for year_index in range(5):  # the three points of a year are side by side, not on top
+        positions = sorted(x[year_index] for x in xs)
+        assert np.all(np.diff(positions) >= 0.09)
+        assert max(abs(p - (2019 + year_index)) for p in positions) <= 0.15
+    kommun = ax.containers[0]  # the error bar of each point spans exactly ci_low..ci_high
+    (bars,) = kommun.lines[2]
+    spans = np.array([segment[:, 1] for segment in bars.get_segments()])
+    rows = TREND[TREND["organisation_type"] == "kommun"]
+    np.testing.assert_allclose(spans, rows[["ci_low", "ci_high"]].to_numpy())
+    # One series keeps its band; interval="band" forces bands; bad values are refused.
+    single = plots.trend_lines(TREND[TREND["organisation_type"] == "kommun"], figsize=SMALL)
+    forced = plots.trend_lines(TREND, group_col="organisation_type", interval="band")
+    for fig in (single, forced):
+        close_after(fig)
+        assert not fig.axes[0].containers and fig.axes[0].collections
+    with pytest.raises(ValueError, match="interval"):
+        plots.trend_lines(TREND, interval="shade")
+
+
+def _wcag_contrast(rgb_a, rgb_b) -> float:
+    def luminance(rgb):
+        c = np.asarray(rgb, dtype=float)[:3]
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    high, low = sorted([luminance(rgb_a), luminance(rgb_b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _cell_colours_and_text_colours(ax):
+    from matplotlib.colors import to_rgb
+
+    mesh = ax.collections[0]
+    values = mesh.get_array()
+    pairs = []
+    for text in ax.texts:
+        x, y = text.get_position()
+        rows, columns = np.array(mesh.get_coordinates().shape[:2]) - 1
+        value = np.ma.asarray(values).reshape(rows, columns)[int(y), int(x)]
+        pairs.append((mesh.cmap(mesh.norm(value)), to_rgb(text.get_color())))
+    return pairs
+
+
+def test_heatmap_colour_scale_spans_the_data(close_after):
+    fig = plots.heatmap(MATRIX, "sv", figsize=SMALL)
+    close_after(fig)
+    norm = fig.axes[0].collections[0].norm
+    low, high = np.nanmin(MATRIX.to_numpy()), np.nanmax(MATRIX.to_numpy())
+    assert norm.vmin <= low and norm.vmax >= high
+    # The observed values use most of the colour map (not a third of a 0–100 scale).
+    assert (high - low) / (norm.vmax - norm.vmin) >= 0.75
+    assert (norm.vmin, norm.vmax) == (35.0, 70.0)  # rounded outward to ticks of 5
+    fig = plots.heatmap(MATRIX, "sv", center=55.0, figsize=SMALL)
+    close_after(fig)
+    mesh = fig.axes[0].collections[0]
+    assert (mesh.norm.vmin + mesh.norm.vmax) / 2 == 55.0  # diverging, centred
+    assert mesh.norm.vmax >= 70.0 and mesh.norm.vmin <= 38.44
+    assert mesh.cmap.name == "PuOr"
+    fig = plots.heatmap(MATRIX, "sv", vmin=0, vmax=100, figsize=SMALL)  # fixed limits kept
+    close_after(fig)
+    assert (fig.axes[0].collections[0].norm.vmin, fig.axes[0].collections[0].norm.vmax) == (0, 100)
+
+
+def test_heatmap_annotations_contrast_with_their_cell(close_after):
+    rng = np.random.default_rng(5)
+    wide = pd.DataFrame(rng.uniform(0, 100, size=(12, 6)))
+    data = pd.DataFrame(rng.normal(size=(60, 6))).corr()
+    figures = [
+        plots.heatmap(MATRIX, "sv", figsize=SMALL),
+        plots.heatmap(wide, "sv", figsize=SMALL),
+        plots.heatmap(wide, "sv", center=50, figsize=SMALL),
+        plots.correlation_heatmap(data, "sv", figsize=SMALL),
+    ]
+    for fig in figures:
+        close_after(fig)
+        pairs = _cell_colours_and_text_colours(fig.axes[0])
+        assert pairs
+        worst = min(_wcag_contrast(cell, text) for cell, text in pairs)
+        assert worst >= 4.5  # WCAG AA for normal text
+
+
+def test_changed_figures_are_byte_identical(tmp_path, close_after):
+    def draw():
+        return [
+            plots.profile_bars(CAPABILITIES, "sv", estimate_label="A$b$", figsize=SMALL),
+            plots.trend_lines(TREND, "sv", group_col="organisation_type", target=55,
+                              figsize=SMALL),
+            plots.heatmap(MATRIX, "sv", center=50, figsize=SMALL),
+        ]  # fmt: skip
+
+    for i, (first, second) in enumerate(zip(draw(), draw(), strict=True)):
+        close_after(first)
+        close_after(second)
+        a = plots.save_figure(first, tmp_path / f"a{i}", dpi=40)
+        b = plots.save_figure(second, tmp_path / f"b{i}", dpi=40)
+        for x, y in zip(a, b, strict=True):
+            assert x.read_bytes() == y.read_bytes()
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 10: alt text
+# ----------------------------------------------------------------------------------------------
+def pct(x, lang, decimals=1):
+    return numbers_module.format_pct(x, lang, decimals)
+
+
+def num(x, lang, decimals=1):
+    return numbers_module.format_number(x, lang, decimals)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_quadrant_map_counts_and_privacy(types_df, lang):
+    alt = plots.alt_text_quadrant_map(types_df, lang, label_col="name", highlight="o4")
+    # Drawn: o1 A, o2 B, o3 C, o4 D, o5 D (o6 unplaceable; HIDDEN-* not reportable).
+    for letter, count in {"A": 1, "B": 1, "C": 1, "D": 2}.items():
+        label = t(f"maturity_type.{letter}", lang)
+        assert f"{label} {count} ({pct(100 * count / 5, lang)})" in alt
+    assert f" 5 {t('unit.organisation_plural', lang)} " in alt
+    assert "Delta" in alt and pct(80.0, lang) in alt and pct(75.0, lang) in alt
+    hidden = plots.alt_text_quadrant_map(types_df, lang, label_col="name", highlight="HIDDEN-2")
+    for secret in ("HIDDEN", "Secretby", "Tystby", "Dolda"):
+        assert secret not in alt and secret not in hidden
+    assert hidden == plots.alt_text_quadrant_map(types_df, lang)  # hidden highlight: ignored
+    assert "Delta" not in plots.alt_text_quadrant_map(types_df, lang, highlight="o4")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_profile_bars_numbers_equal_the_data(lang):
+    df = CAPABILITIES.assign(mean_peers=[51.0, 60.0, 48.0, 45.0, 57.0])
+    alt = plots.alt_text_profile_bars(
+        df, lang, estimate_label="A$b$ kommun", reference_col="mean_peers"
+    )
+    high = CAPABILITIES.loc[CAPABILITIES["estimate"].idxmax()]
+    low = CAPABILITIES.loc[CAPABILITIES["estimate"].idxmin()]
+    assert f"{high['label']} {pct(high['estimate'], lang)}" in alt  # Öppna data 61,5 %
+    assert f"{low['label']} {pct(low['estimate'], lang)}" in alt  # Skugg-IT 44,0 %
+    assert alt.count("A$b$ kommun") == 1  # the name as plain text, no escaping
+    assert f"5 {t('figure.alt.units.capability', lang)}" in alt
+    assert "Innovation" in alt and "Effektivitet" in alt and "Användare" in alt
+    above = int((df["estimate"] > df["mean_peers"]).sum())
+    assert above == 3 and f" {above} " in alt.split(":")[-1]
+    grouped = plots.alt_text_profile_bars(PROFILE, lang, group_col="organisation_type")
+    for group, rows in PROFILE.groupby("organisation_type"):
+        name = t(f"figure.group.organisation_type.{group}", lang)
+        top = rows.loc[rows["estimate"].idxmax()]
+        assert f"{name}: " in grouped and pct(top["estimate"], lang) in grouped
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_distribution_medians(lang):
+    alt = plots.alt_text_distribution_by_group(ORG_SCORES, "score_pct", "type", lang)
+    shown = ORG_SCORES[ORG_SCORES["reportable"]].dropna(subset=["score_pct"])
+    for group, rows in shown.groupby("type"):
+        name = t(f"figure.group.organisation_type.{group}", lang)
+        median = pct(rows["score_pct"].median(), lang)
+        assert f"{name} {median} (n = {len(rows)})" in alt
+    assert pct(99.0, lang) not in alt  # the hidden organisation is not counted
+    assert t("axis.organisation_type", lang) in alt
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_trend_lines(lang):
+    alt = plots.alt_text_trend_lines(TREND, lang, group_col="organisation_type", target=55)
+    assert "2019–2023" in alt
+    for group, rows in TREND.groupby("organisation_type"):
+        name = t(f"figure.group.organisation_type.{group}", lang)
+        start, end = rows["estimate"].iloc[0], rows["estimate"].iloc[-1]
+        assert f"{name}: " in alt
+        assert pct(start, lang) in alt and pct(end, lang) in alt
+    assert t("figure.target", lang, target=pct(55, lang, 0)) in alt
+    single = plots.alt_text_trend_lines(
+        TREND[TREND["organisation_type"] == "kommun"], lang, subject="Nationellt index"
+    )
+    assert single.split(". ")[1].startswith("Nationellt index: ")
+    one_round = pd.concat([TREND, TREND.iloc[:1].assign(organisation_type="y", estimate=47.0)])
+    alt = plots.alt_text_trend_lines(one_round, lang, group_col="organisation_type")
+    assert f"y: {pct(47.0, lang)} (2019)" in alt
+    empty_group = pd.concat([TREND, TREND.iloc[:1].assign(organisation_type="x", estimate=np.nan)])
+    assert "x:" not in plots.alt_text_trend_lines(empty_group, lang, group_col="organisation_type")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_slopegraph(lang):
+    alt = plots.alt_text_slopegraph(PANEL, lang, baseline_year=2021, follow_up_year=2023)
+    drawn = PANEL.iloc[:3]  # reportable with both scores
+    change = (drawn["follow_up"] - drawn["baseline"]).mean()
+    assert numbers_module.format_pp(change, lang) in alt
+    assert "2021" in alt and "2023" in alt and " 3 " in alt
+    assert "o1" not in alt and "HIDDEN" not in alt
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_heatmaps(lang):
+    alt = plots.alt_text_heatmap(MATRIX, lang, center=55.0)
+    high = t("figure.group.organisation_type.kommun", lang)
+    assert f"{pct(70.0, lang)} (cloud, {high})" in alt
+    assert f"{pct(38.44, lang)} (strategic_alignment, {high})" in alt
+    above = int((MATRIX.to_numpy() > 55).sum())  # NaN compares False
+    assert above == 3 and f"; {above} " in alt
+    assert t("figure.alt.heatmap.empty", lang, empty="1") in alt
+    c = pd.DataFrame(
+        [[1.0, 0.3, -0.6], [0.3, 1.0, 0.2], [-0.6, 0.2, 1.0]],
+        index=["i1", "i2", "i3"], columns=["i1", "i2", "i3"],
+    )  # fmt: skip
+    alt = plots.alt_text_correlation_heatmap(c, lang)
+    assert num(-0.6, lang, 2) in alt and num(0.3, lang, 2) in alt and num(0.2, lang, 2) in alt
+    assert "i1" in alt and "i3" in alt  # the strongest pair, by absolute value
+
+
+def test_alt_text_dispatcher_takes_the_figure_arguments(types_df, close_after):
+    kwargs = {"group_col": "organisation_type", "target": 55, "title": "", "figsize": SMALL}
+    close_after(plots.trend_lines(TREND, "sv", **kwargs))
+    assert plots.alt_text("trend_lines", TREND, "sv", **kwargs) == plots.alt_text_trend_lines(
+        TREND, "sv", group_col="organisation_type", target=55
+    )
+    assert set(plots.ALT_TEXT_BUILDERS) == {
+        name for name in plots.__all__ if f"alt_text_{name}" in plots.__all__
+    }
+    with pytest.raises(ValueError, match="figure must be one of"):
+        plots.alt_text("pie_chart", TREND)
+    with pytest.raises(TypeError):
+        plots.alt_text("trend_lines", TREND, "sv", taget=55)  # a typo is not silently dropped
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_alt_text_on_demo_data(demo_data, demo_scores, lang):
+    """Every number in the alt text of the report figures comes from the data shown."""
+    from dimios_research.report import summaries
+
+    profile = summaries.profile_table(
+        demo_scores, 2023, demo_data.codebook, "capability", lang, n_boot=20, seed=1
+    )
+    alt = plots.alt_text_profile_bars(profile, lang)
+    high, low = profile.loc[profile["estimate"].idxmax()], profile.loc[profile["estimate"].idxmin()]
+    assert alt.startswith(t("figure.alt.profile_bars.lead", lang, n="32",
+                            units=t("figure.alt.units.capability", lang)))  # fmt: skip
+    assert f"{high['label']} {pct(high['estimate'], lang)}" in alt
+    assert f"{low['label']} {pct(low['estimate'], lang)}" in alt
+    assert " 6 " in alt  # six category headings
+    matrix = summaries.capability_by_type(demo_scores, 2023, demo_data.codebook, lang)
+    alt = plots.alt_text_heatmap(matrix, lang)
+    assert pct(np.nanmax(matrix.to_numpy()), lang) in alt
+    assert pct(np.nanmin(matrix.to_numpy()), lang) in alt
+    overall = summaries.organisation_scores(demo_scores, 2023)
+    alt = plots.alt_text_distribution_by_group(overall, "score_pct", "type", lang)
+    assert f"(n = {int(overall['type'].eq('kommun').sum())})" in alt
+    types = summaries.round_types(demo_scores, 2023)
+    alt = plots.alt_text_quadrant_map(types, lang, cut=demo_scores.parameters["cut"])
+    assert f" {len(types)} " in alt

@@ -181,6 +181,27 @@ class Document:
             source=self.source if source is None else source, **files,
         )  # fmt: skip
 
+    def plot(
+        self,
+        kind: str,
+        *args: Any,
+        name: str,
+        caption: str,
+        source: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Draw figure ``kind`` of :mod:`~dimios_research.report.figures` and add it.
+
+        The figure and its alt text are built from the same arguments
+        (:func:`~dimios_research.report.figures.alt_text`), so the description always
+        matches what is drawn.
+        """
+        from . import figures
+
+        fig = getattr(figures, kind)(*args, **kwargs)
+        alt = figures.alt_text(kind, *args, **kwargs)
+        self.figure(fig, name, caption=caption, alt=alt, source=source)
+
     def table(
         self,
         df: pd.DataFrame,

@@ -3,9 +3,17 @@
 Every plot function takes tidy results from the statistics modules, draws one
 :class:`matplotlib.figure.Figure` and returns it. The functions
 
-- take ``lang`` (``"sv"`` or ``"en"``): axis labels, titles, legend names and type names come
-  from ``instruments/locale.yaml`` through :func:`dimios_research.text.t`, and tick labels use
-  the language's decimal mark (decimal comma in Swedish);
+- take ``lang`` (``"sv"`` or ``"en"``): axis labels, titles, legend names and group names come
+  from the locale catalogue (``report/locale/``) through
+  :func:`dimios_research.report.locale.t`, and tick labels use the language's decimal mark
+  (decimal comma in Swedish);
+- label an axis after the column that groups it (``type`` → "Organisationstyp",
+  ``maturity_type`` → "Mognadstyp") and refuse a column holding the other grouping's values;
+  name groups of organisations in the plural ("Kommuner" / "Municipalities") and show known
+  groups in their fixed order (A–D; kommun, region, myndighet, annan; XS…XL);
+- list in a legend only groups that have data;
+- draw every text that comes from the data or the caller (organisation names, labels,
+  titles) literally: ``$`` is escaped, so matplotlib never reads it as mathtext;
 - draw inside :func:`theme`, so a figure looks the same whether or not the caller has changed
   matplotlib's global settings;
 - build the figure with :class:`matplotlib.figure.Figure` rather than ``pyplot``: the figure is
@@ -19,16 +27,27 @@ Colours
 The Okabe–Ito palette (Okabe & Ito 2008), distinguishable with the common forms of colour
 blindness, is used throughout. The maturity types have fixed colours and marker shapes (shape
 as a second cue): A vermillion circle, B orange square, C sky-blue triangle, D bluish-green
-diamond. Other groups (organisation types, size classes) take the palette in sorted order.
-Continuous heatmaps use ``cividis`` (designed for colour-vision deficiency); correlations use
-the diverging ``RdBu_r`` on [-1, 1].
+diamond. Other groups (organisation types, size classes) take the palette in display order.
+Heatmaps of scores use ``cividis`` (designed for colour-vision deficiency) over the observed
+range rounded outward, or, centred on a reference such as the national index, the diverging
+``PuOr``; correlations use the diverging ``RdBu_r`` on [-1, 1]. Cell numbers are black or
+white by the WCAG contrast ratio (at least 4.5 against their cell).
+
+Alt text
+--------
+Each figure function has an ``alt_text_<figure>`` builder taking the same data and options
+(and :func:`alt_text` dispatches by name, dropping drawing-only options): one to three
+sentences, built from the data the figure draws, saying what kind of chart it is and its
+key numbers (formatted by :func:`~dimios_research.report.numbers.format_pct` and friends, words
+from the locale ``figure.alt.*``). They apply the same privacy filter as the figure.
 
 Privacy
 -------
 Functions whose rows are organisations (:func:`quadrant_map`, :func:`distribution_by_group`,
 :func:`slopegraph`) draw only rows whose ``reportable`` column is True (required for the
 quadrant map, honoured when present elsewhere): an organisation below the reporting threshold
-is neither drawn nor labelled. Missing values of ``reportable`` count as not reportable.
+is neither drawn nor labelled, nor counted or named in the alt text. Missing values of
+``reportable`` count as not reportable.
 
 Deterministic files
 -------------------
@@ -44,11 +63,13 @@ presentations that are friendly to colorblind people*. https://jfly.uni-koeln.de
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +85,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 
-from ..conventions import TYPE_LETTERS, check_lang, require_columns
+from ..conventions import (
+    ORGANISATION_TYPES,
+    SIZE_CLASSES,
+    TYPE_LETTERS,
+    check_lang,
+    require_columns,
+)
 from ..instrument.maturity_types import QUADRANTS
 from .locale import t
-from .numbers import format_number, format_pct
+from .numbers import format_number, format_pct, format_pp
 
 __all__ = [
     "OKABE_ITO",
@@ -86,6 +113,15 @@ __all__ = [
     "slopegraph",
     "heatmap",
     "correlation_heatmap",
+    "alt_text",
+    "alt_text_quadrant_map",
+    "alt_text_profile_bars",
+    "alt_text_distribution_by_group",
+    "alt_text_trend_lines",
+    "alt_text_slopegraph",
+    "alt_text_heatmap",
+    "alt_text_correlation_heatmap",
+    "ALT_TEXT_BUILDERS",
     "save_figure",
 ]
 
@@ -164,6 +200,8 @@ def theme_rc() -> dict[str, Any]:
             "legend.frameon": False,
             "svg.fonttype": "path",
             "svg.hashsalt": SVG_HASHSALT,
+            # Text is text: never TeX (a $ in a name is escaped against mathtext).
+            "text.usetex": False,
         }
     )
     return rc
@@ -227,26 +265,84 @@ def _reportable_rows(df: pd.DataFrame, required: bool, name: str) -> pd.DataFram
     return df[df["reportable"].eq(True).fillna(False).astype(bool)]
 
 
+def _plain(text: Any) -> str:
+    """Text from the data or the caller, drawn literally: ``$`` escaped against mathtext.
+
+    matplotlib parses a string with an even number of unescaped ``$`` as mathtext (so an
+    organisation called "A$b$" would be drawn as "A" and an italic *b*); ``\\$`` is drawn as a
+    literal dollar sign and nothing else in a string is interpreted.
+    """
+    return str(text).replace("$", r"\$")
+
+
+#: Register columns whose values (and axis label) are those of another locale group.
+_VALUE_LABEL_GROUP = {"type": "organisation_type"}
+#: Natural display order of the values of known grouping columns.
+_GROUP_ORDER = {
+    "maturity_type": TYPE_LETTERS,
+    "organisation_type": ORGANISATION_TYPES,
+    "size_class": SIZE_CLASSES,
+}
+
+
 def _axis_label(name: Any, lang: str) -> str:
-    """Locale label ``axis.<name>`` when defined, else the name itself ('' for None)."""
+    """Locale label ``axis.<name>`` when defined, else the name itself ('' for None).
+
+    ``type`` (the register's organisation type) is labelled as ``organisation_type``.
+    """
     if name is None:
         return ""
-    return t(f"axis.{name}", lang, default=str(name))
-
-
-#: Register columns whose values are labelled under another locale group.
-_VALUE_LABEL_GROUP = {"type": "organisation_type"}
+    return t(f"axis.{_VALUE_LABEL_GROUP.get(name, name)}", lang, default=str(name))
 
 
 def _value_label(group_col: Any, value: Any, lang: str) -> str:
-    """Locale label ``<group>.<value>`` (maturity_type.A → "Typ A") when defined, else value."""
+    """Display name of one value of a grouping column.
+
+    The group name ``figure.group.<group>.<value>`` (organisation_type.kommun → "Kommuner")
+    when defined, else the value label ``<group>.<value>`` (maturity_type.A → "Typ A"), else
+    the value itself. Raw text: wrap in :func:`_plain` before drawing it.
+    """
     group = _VALUE_LABEL_GROUP.get(group_col, group_col)
-    return t(f"{group}.{value}", lang, default=str(value))
+    for key in (f"figure.group.{group}.{value}", f"{group}.{value}"):
+        text = t(key, lang, default=None)
+        if text is not None:
+            return text
+    return str(value)
+
+
+def _natural_order(values: Any, group_col: Any, *, sort: bool = True) -> list[Any]:
+    """Distinct non-missing values in display order.
+
+    Known columns (maturity types, organisation types, size classes) in their fixed order,
+    unknown values after them; other columns sorted as text (``sort``) or in order of first
+    appearance.
+    """
+    unique = list(dict.fromkeys(pd.Series(values, dtype=object).dropna()))
+    fixed = _GROUP_ORDER.get(_VALUE_LABEL_GROUP.get(group_col, group_col), ())
+    known = [value for value in fixed if value in unique]
+    rest = [value for value in unique if value not in fixed]
+    return known + (sorted(rest, key=str) if sort else rest)
+
+
+def _check_group_values(values: Any, group_col: Any, name: str) -> None:
+    """Refuse a grouping column whose values belong to another column (a mislabelled axis)."""
+    present = {str(v) for v in pd.Series(values, dtype=object).dropna()}
+    group = _VALUE_LABEL_GROUP.get(group_col, group_col)
+    if group == "maturity_type" and not present <= set(TYPE_LETTERS):
+        raise ValueError(
+            f"{name}: column {group_col!r} must hold the maturity types A–D, found "
+            f"{sorted(present - set(TYPE_LETTERS))}; for organisation types use group_col='type'"
+        )
+    if group == "organisation_type" and present and present <= set(TYPE_LETTERS):
+        raise ValueError(
+            f"{name}: column {group_col!r} holds maturity types {sorted(present)}, not "
+            "organisation types; use group_col='maturity_type'"
+        )
 
 
 def _title(ax: Axes, title: str | None, default_key: str, lang: str) -> None:
-    """None → the locale default title; "" → no title."""
-    text = t(default_key, lang) if title is None else title
+    """None → the locale default title; "" → no title; a given title is drawn as plain text."""
+    text = t(default_key, lang) if title is None else _plain(title)
     if text:
         ax.set_title(text)
 
@@ -385,19 +481,7 @@ def quadrant_map(
     'Digital capability (%)'
     """
     lang = check_lang(lang)
-    columns = ["organisation_id", "capability_pct", "legacy_pct", "maturity_type", "n_respondents"]
-    require_columns(
-        types_df, columns + ["reportable"] + ([label_col] if label_col else []), "types_df"
-    )
-    if not np.isfinite(cut) or not 0 < cut < 100:
-        raise ValueError(f"cut must be a percentage strictly between 0 and 100, got {cut!r}")
-    drawn = _reportable_rows(types_df, required=True, name="types_df")
-    coordinates = _numeric(drawn, ["capability_pct", "legacy_pct", "n_respondents"], "types_df")
-    placeable = coordinates[["capability_pct", "legacy_pct"]].notna().all(axis=1)
-    drawn, coordinates = drawn[placeable], coordinates[placeable]
-    bad_types = sorted(set(drawn["maturity_type"].astype(str)) - set(TYPE_LETTERS))
-    if bad_types:
-        raise ValueError(f"types_df: column 'maturity_type' must hold A–D, found {bad_types}")
+    drawn, coordinates = _quadrant_rows(types_df, cut, label_col)
     is_highlight = (
         drawn["organisation_id"].eq(highlight).to_numpy()
         if highlight is not None
@@ -416,7 +500,7 @@ def quadrant_map(
         if label_col is not None:
             for xi, yi, text in zip(x, y, drawn[label_col].astype(str), strict=True):
                 ax.annotate(
-                    text, (xi, yi), xytext=(4, 4), textcoords="offset points",
+                    _plain(text), (xi, yi), xytext=(4, 4), textcoords="offset points",
                     fontsize="x-small", zorder=6,
                 )  # fmt: skip
         handles, labels = ax.get_legend_handles_labels()
@@ -429,6 +513,26 @@ def quadrant_map(
         _title(ax, title, "title.quadrant_map", lang)
         _localise_ticks(ax, lang)
     return fig
+
+
+def _quadrant_rows(
+    types_df: pd.DataFrame, cut: float, label_col: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows a quadrant map draws (reportable, placeable) and their numeric coordinates."""
+    columns = ["organisation_id", "capability_pct", "legacy_pct", "maturity_type", "n_respondents"]
+    require_columns(
+        types_df, columns + ["reportable"] + ([label_col] if label_col else []), "types_df"
+    )
+    if not np.isfinite(cut) or not 0 < cut < 100:
+        raise ValueError(f"cut must be a percentage strictly between 0 and 100, got {cut!r}")
+    drawn = _reportable_rows(types_df, required=True, name="types_df")
+    coordinates = _numeric(drawn, ["capability_pct", "legacy_pct", "n_respondents"], "types_df")
+    placeable = coordinates[["capability_pct", "legacy_pct"]].notna().all(axis=1)
+    drawn, coordinates = drawn[placeable], coordinates[placeable]
+    bad_types = sorted(set(drawn["maturity_type"].astype(str)) - set(TYPE_LETTERS))
+    if bad_types:
+        raise ValueError(f"types_df: column 'maturity_type' must hold A–D, found {bad_types}")
+    return drawn, coordinates
 
 
 def _draw_quadrants(ax: Axes, cut: float, lang: str) -> None:
@@ -514,6 +618,9 @@ def profile_bars(
     label_col: str = "label",
     *,
     group_col: str = "group",
+    category_col: str | None = "parent_label",
+    sort: str = "instrument",
+    estimate_label: str | None = None,
     reference_col: str | None = None,
     reference_label: str | None = None,
     xlabel: str | None = None,
@@ -529,14 +636,33 @@ def profile_bars(
     df : DataFrame
         One row per bar: ``label`` (in ``label_col``), ``estimate, ci_low, ci_high`` (percent),
         optionally ``group`` (in ``group_col``: bars of several groups side by side per label,
-        e.g. this organisation vs. all) and a reference column.
+        e.g. this organisation vs. all), a category (in ``category_col``) and a reference
+        column. :func:`dimios_research.report.summaries.profile_table` fits as it is.
     lang : {"sv", "en"}
         Language of labels.
     label_col : str, default "label"
-        Column with the bar labels, drawn top to bottom in order of first appearance.
+        Column with the bar labels, drawn top to bottom in order of first appearance (the
+        codebook order for ``profile_table``) unless ``sort`` says otherwise.
     group_col : str, default "group"
         Column defining grouped bars; ignored when absent. Group values are shown through the
-        locale (``<group_col>.<value>``) when a string is defined, else as they are.
+        locale (``figure.group.<group_col>.<value>``, else ``<group_col>.<value>``) when
+        defined, else as they are; organisation types in their fixed order, other groups in
+        order of first appearance. A group without any estimate is neither drawn nor listed
+        in the legend.
+    category_col : str or None, default "parent_label"
+        Column naming each label's category (``profile_table``: the category of a
+        capability, the dimension of a category). When present and not empty the bars are
+        grouped by category, categories in order of first appearance, each under a bold
+        heading row and separated by a thin line. ``None``, an absent column or an empty
+        one: no grouping.
+    sort : {"instrument", "descending", "ascending"}, default "instrument"
+        Order of the bars within a category: ``"instrument"`` keeps the input order (the
+        questionnaire's order, the same every year, as in the tables); the others sort by
+        the estimate (the mean over groups when bars are grouped).
+    estimate_label : str, optional
+        Legend name of ungrouped bars, e.g. the organisation's name in its profile; drawn as
+        plain text (a ``$`` is never read as mathtext). Without it the legend (shown only
+        with a reference) says "Skattning" / "Estimate".
     reference_col : str, optional
         Column with a comparison value per label (e.g. the peer mean), drawn as a black
         diamond marker.
@@ -549,7 +675,7 @@ def profile_bars(
     xlim : (float, float) or None, default (0, 100)
         Value axis limits; ``None`` lets matplotlib choose.
     figsize : (float, float), optional
-        Default: 6.4 inches wide, 0.35 inch per bar row plus margins.
+        Default: 6.4 inches wide, 0.35 inch per row (bars and headings) plus margins.
     ax : Axes, optional
         Draw into this Axes.
 
@@ -562,63 +688,171 @@ def profile_bars(
     -----
     Error bars run from ``ci_low`` to ``ci_high``. A bound on the wrong side of the estimate
     (possible with percentile bootstrap intervals of skewed statistics) is drawn at the
-    estimate; missing bounds draw no error bar.
+    estimate; missing bounds draw no error bar. Instrument order is the default because a
+    reader of yearly reports finds each capability in the same place every year; the
+    strongest and weakest are named by :func:`alt_text_profile_bars` and the key figures.
     """
     lang = check_lang(lang)
+    layout = _profile_layout(df, label_col, group_col, category_col, reference_col, sort)
+    groups, slot = layout.groups, layout.slot
+    height = 0.8 / len(groups)
+    # Bars of one label are stacked from the top of the row's band downwards.
+    y = layout.position - 0.4 + height * (slot + 0.5)
+    estimate = layout.values["estimate"].to_numpy()
+    xerr = np.vstack([estimate - layout.values["ci_low"], layout.values["ci_high"] - estimate])
+    drawn = slot >= 0
+    with theme():
+        size = figsize or (6.4, 0.35 * layout.n_rows * max(1, len(groups) / 2) + 1.4)
+        fig, ax, owned = _new_axes(ax, size)
+        colours = group_colours(groups, group_col) if layout.grouped else {None: _SINGLE_COLOUR}
+        handles = []  # bars first (the organisation before its reference), then the marker
+        for position, group in enumerate(groups):  # a handful of groups
+            if layout.grouped:
+                name = _value_label(group_col, group, lang)
+            else:
+                name = t("legend.estimate", lang) if estimate_label is None else estimate_label
+            rows = slot == position
+            handles.append(ax.barh(
+                y[rows], estimate[rows], height=height * 0.92, color=colours[group],
+                label=_plain(name),
+            ))  # fmt: skip
+        ax.errorbar(
+            estimate[drawn], y[drawn], xerr=np.clip(xerr[:, drawn], 0, None), fmt="none",
+            ecolor="black", elinewidth=1, capsize=2.5, zorder=3,
+        )  # fmt: skip
+        if reference_col:
+            reference = layout.values[reference_col].groupby(layout.position).first()
+            handles.append(ax.scatter(
+                reference.to_numpy(), reference.index.to_numpy(), marker="D", s=28, c="black",
+                edgecolors="white", linewidths=0.6, zorder=4,
+                label=_plain(reference_label or t("legend.peer_mean", lang)),
+            ))  # fmt: skip
+        ax.set_yticks(layout.label_positions, [_plain(label) for label in layout.labels])
+        ax.set_ylim(layout.n_rows - 0.5, -0.5)  # first row on top
+        ax.grid(axis="y", visible=False)
+        _draw_headings(ax, layout.headings)
+        if xlim is not None:
+            ax.set_xlim(*xlim)
+        ax.set_xlabel(t("axis.score_pct", lang) if xlabel is None else _plain(xlabel))
+        if layout.grouped or reference_col or estimate_label is not None:
+            _legend_outside(ax, owned, handles, [h.get_label() for h in handles])
+        _title(ax, title, "title.profile", lang)
+        _localise_ticks(ax, lang, "x")
+    return fig
+
+
+@dataclass(frozen=True)
+class _ProfileLayout:
+    """Where :func:`profile_bars` draws each row of ``df`` (row order of ``df`` kept)."""
+
+    values: pd.DataFrame  # numeric estimate, ci_low, ci_high (and the reference column)
+    labels: list[Any]  # bar labels, top to bottom
+    label_positions: list[float]  # y of each label
+    categories: list[Any]  # category of each label (None without grouping)
+    headings: list[tuple[float, str]]  # (y, category name as in the data) of each heading
+    groups: list[Any]  # groups with data, in display order ([None] when ungrouped)
+    grouped: bool
+    slot: np.ndarray  # per row: index into groups, -1 for a group without data
+    position: np.ndarray  # per row: y of its label
+    n_rows: int  # rows of the chart: labels and headings
+
+
+_PROFILE_SORTS = ("instrument", "descending", "ascending")
+
+
+def _profile_layout(
+    df: pd.DataFrame,
+    label_col: str,
+    group_col: str,
+    category_col: str | None,
+    reference_col: str | None,
+    sort: str,
+) -> _ProfileLayout:
+    """Check the input of :func:`profile_bars` and place labels, headings and groups."""
     extra = [reference_col] if reference_col else []
     require_columns(df, [label_col, "estimate", "ci_low", "ci_high"] + extra, "df")
+    if sort not in _PROFILE_SORTS:
+        raise ValueError(f"sort must be one of {list(_PROFILE_SORTS)}, got {sort!r}")
     values = _numeric(df, ["estimate", "ci_low", "ci_high"] + extra, "df")
-    labels = list(dict.fromkeys(df[label_col]))
     grouped = group_col in df.columns
-    groups = list(dict.fromkeys(df[group_col])) if grouped else [None]
     keys = [label_col, group_col] if grouped else [label_col]
+    if df[label_col].isna().any():
+        raise ValueError(f"df: column {label_col!r} has missing labels")
     if df.duplicated(keys).any():
         raise ValueError(
             f"df has more than one row per {keys}; aggregate first or add '{group_col}'"
         )
-    row = pd.Categorical(df[label_col], categories=labels).codes.astype(float)
-    slot = pd.Categorical(df[group_col], categories=groups).codes if grouped else np.zeros(len(df))
-    height = 0.8 / len(groups)
-    # Bars of one label are stacked from the top of the row's band downwards.
-    y = row - 0.4 + height * (slot + 0.5)
-    estimate = values["estimate"].to_numpy()
-    xerr = np.clip(np.vstack([estimate - values["ci_low"], values["ci_high"] - estimate]), 0, None)
+    if grouped:
+        _check_group_values(df[group_col], group_col, "df")
+        with_data = df.loc[values["estimate"].notna().to_numpy(), group_col]
+        groups = _natural_order(with_data, group_col, sort=False)
+        slot = pd.Index(groups, dtype=object).get_indexer(df[group_col].astype(object))
+    else:
+        groups, slot = [None], np.zeros(len(df), dtype=int)
+    per_label = _label_order(df, values, label_col, category_col, sort)
+    is_heading = per_label["category"].notna() & per_label["category"].ne(
+        per_label["category"].shift()
+    )
+    label_y = np.arange(len(per_label)) + is_heading.cumsum().to_numpy()
+    headings = [
+        (float(y - 1), str(name))
+        for y, name in zip(label_y[is_heading.to_numpy()], per_label["category"][is_heading])
+    ]
+    where = dict(zip(per_label["label"], label_y.astype(float)))
+    return _ProfileLayout(
+        values=values,
+        labels=list(per_label["label"]),
+        label_positions=list(label_y.astype(float)),
+        categories=[None if pd.isna(c) else c for c in per_label["category"]],
+        headings=headings,
+        groups=groups,
+        grouped=grouped,
+        slot=slot,
+        position=df[label_col].map(where).to_numpy(float),
+        n_rows=int(len(per_label) + is_heading.sum()),
+    )
 
-    with theme():
-        size = figsize or (6.4, 0.35 * len(labels) * max(1, len(groups) / 2) + 1.4)
-        fig, ax, owned = _new_axes(ax, size)
-        colours = group_colours(groups, group_col) if grouped else {None: _SINGLE_COLOUR}
-        for position, group in enumerate(groups):  # a handful of groups
-            rows = slot == position
-            name = _value_label(group_col, group, lang) if grouped else t("legend.estimate", lang)
-            ax.barh(y[rows], estimate[rows], height=height * 0.92, color=colours[group], label=name)
-        ax.errorbar(
-            estimate, y, xerr=xerr, fmt="none", ecolor="black", elinewidth=1, capsize=2.5, zorder=3
-        )
-        if reference_col:
-            reference = values[reference_col].groupby(row).first()
-            ax.scatter(
-                reference.to_numpy(),
-                reference.index.to_numpy(),
-                marker="D",
-                s=28,
-                c="black",
-                edgecolors="white",
-                linewidths=0.6,
-                zorder=4,
-                label=reference_label or t("legend.peer_mean", lang),
-            )
-        ax.set_yticks(range(len(labels)), [str(label) for label in labels])
-        ax.set_ylim(len(labels) - 0.5, -0.5)  # first label on top
-        ax.grid(axis="y", visible=False)
-        if xlim is not None:
-            ax.set_xlim(*xlim)
-        ax.set_xlabel(t("axis.score_pct", lang) if xlabel is None else xlabel)
-        if grouped or reference_col:
-            _legend_outside(ax, owned)
-        _title(ax, title, "title.profile", lang)
-        _localise_ticks(ax, lang, "x")
-    return fig
+
+def _label_order(
+    df: pd.DataFrame, values: pd.DataFrame, label_col: str, category_col: str | None, sort: str
+) -> pd.DataFrame:
+    """One row per label, top to bottom: ``label, category`` (missing without grouping).
+
+    Categories keep their order of first appearance; labels keep theirs within a category
+    (``sort="instrument"``) or are sorted by their mean estimate (missing last).
+    """
+    frame = pd.DataFrame(
+        {"label": df[label_col].to_numpy(), "estimate": values["estimate"].to_numpy()}
+    )
+    if category_col is not None and category_col in df.columns:
+        category = df[category_col].astype(object).where(df[category_col].notna(), None)
+        frame["category"] = category.replace("", None).to_numpy()
+    else:
+        frame["category"] = None
+    per_label = frame.groupby("label", sort=False, dropna=False).agg(
+        category=("category", "first"), estimate=("estimate", "mean")
+    )
+    per_label = per_label.reset_index()
+    block = pd.factorize(per_label["category"], use_na_sentinel=False)[0]
+    order = np.arange(len(per_label))
+    if sort != "instrument":
+        key = per_label["estimate"].to_numpy(float)
+        key = np.where(np.isnan(key), np.inf, -key if sort == "descending" else key)
+        order = np.lexsort((np.arange(len(per_label)), key, block))
+    else:
+        order = np.lexsort((order, block))
+    return per_label.iloc[order].reset_index(drop=True)[["label", "category"]]
+
+
+def _draw_headings(ax: Axes, headings: list[tuple[float, str]]) -> None:
+    """Category headings: bold text at the left of their own row, a thin line above."""
+    for y, name in headings:
+        ax.text(
+            0.005, y, _plain(name), transform=ax.get_yaxis_transform(), ha="left", va="center",
+            fontsize="small", fontweight="bold", color="#202020",
+        )  # fmt: skip
+        if y > 0:
+            ax.axhline(y - 0.5, color="#9E9E9E", linewidth=0.8)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -649,12 +883,18 @@ def distribution_by_group(
     value_col : str, default "score_pct"
         Numeric column on the y axis; missing values are dropped.
     group_col : str, default "maturity_type"
-        Grouping column on the x axis; the maturity types get their fixed colours, an
-        organisation's register ``type`` is labelled as an organisation type.
+        Grouping column on the x axis, which is labelled after it: ``"maturity_type"``
+        (A–D, fixed colours) "Mognadstyp" / "Maturity type"; ``"type"`` (the register's
+        organisation type) or ``"organisation_type"`` "Organisationstyp" / "Organisation
+        type", its groups named "Kommuner" / "Municipalities" and so on. A column whose
+        values belong to the other one (organisation types under ``"maturity_type"``, A–D
+        under ``"type"``) is refused, so the axis can never name the wrong grouping.
     lang : {"sv", "en"}
         Language of labels.
     order : sequence, optional
-        Group order; default sorted group values. Groups not listed are not drawn.
+        Group order; default the natural order (A–D; kommun, region, myndighet, annan;
+        XS…XL), other values sorted. Groups not listed are not drawn, nor are groups
+        without data.
     seed : int, default 0
         Seed of the horizontal jitter (numpy Generator), so the figure is reproducible.
     jitter : float, default 0.15
@@ -679,14 +919,7 @@ def distribution_by_group(
     IQR of the box (Tukey). Outliers are not drawn twice: every value is a point already.
     """
     lang = check_lang(lang)
-    require_columns(df, [value_col, group_col], "df")
-    data = _reportable_rows(df, required=False, name="df")
-    values = _numeric(data, [value_col], "df")[value_col]
-    keep = values.notna() & data[group_col].notna()
-    values, group = values[keep].to_numpy(), data.loc[keep, group_col]
-    groups = list(order) if order is not None else sorted(group.unique(), key=str)
-    codes = pd.Categorical(group, categories=groups).codes
-    values, codes = values[codes >= 0], codes[codes >= 0]
+    groups, codes, values = _distribution_groups(df, value_col, group_col, order)
     per_group = [values[codes == i] for i in range(len(groups))]
     rng = np.random.default_rng(seed)
 
@@ -714,16 +947,39 @@ def distribution_by_group(
             zorder=3,
         )
         tick_labels = [
-            f"{_value_label(group_col, g, lang)}\n(n = {format_number(len(v), lang, 0)})"
+            f"{_plain(_value_label(group_col, g, lang))}\n(n = {format_number(len(v), lang, 0)})"
             for g, v in zip(groups, per_group, strict=True)
         ]
         ax.set_xticks(range(len(groups)), tick_labels)
         ax.set_xlim(-0.6, len(groups) - 0.4)
-        ax.set_xlabel(_axis_label(group_col, lang) if xlabel is None else xlabel)
-        ax.set_ylabel(_axis_label(value_col, lang) if ylabel is None else ylabel)
+        ax.set_xlabel(_plain(_axis_label(group_col, lang) if xlabel is None else xlabel))
+        ax.set_ylabel(_plain(_axis_label(value_col, lang) if ylabel is None else ylabel))
         _title(ax, title, "title.distribution", lang)
         _localise_ticks(ax, lang, "y")
     return fig
+
+
+def _distribution_groups(
+    df: pd.DataFrame, value_col: str, group_col: str, order: Sequence[Any] | None
+) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """Groups with data (display order), and per kept row its group code and value.
+
+    Rows kept: reportable (when the column is present), with a value and a group, in a
+    listed group when ``order`` is given.
+    """
+    require_columns(df, [value_col, group_col], "df")
+    data = _reportable_rows(df, required=False, name="df")
+    values = _numeric(data, [value_col], "df")[value_col]
+    keep = values.notna() & data[group_col].notna()
+    values, group = values[keep].to_numpy(), data.loc[keep, group_col].astype(object)
+    _check_group_values(group, group_col, "df")
+    present = set(group)
+    if order is not None:
+        groups = [g for g in dict.fromkeys(order) if g in present]
+    else:
+        groups = _natural_order(group, group_col)
+    codes = pd.Index(groups, dtype=object).get_indexer(group)
+    return groups, codes[codes >= 0], values[codes >= 0]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -736,13 +992,14 @@ def trend_lines(
     *,
     target: float | None = None,
     target_label: str | None = None,
+    interval: str = "auto",
     ylabel: str | None = None,
     title: str | None = None,
     ylim: tuple[float, float] | None = None,
     figsize: tuple[float, float] = (6.4, 4.0),
     ax: Axes | None = None,
 ) -> Figure:
-    """Index over time: a line per group with a shaded confidence band, optional target.
+    """Index over time: a line per group with its confidence intervals, optional target.
 
     Parameters
     ----------
@@ -752,12 +1009,20 @@ def trend_lines(
     lang : {"sv", "en"}
         Language of labels.
     group_col : str, optional
-        One line per value of this column (legend names through the locale
-        ``<group_col>.<value>`` when defined).
+        One line per value of this column (legend names through the locale, see
+        :func:`profile_bars`; known groups in their fixed order, others sorted). A group
+        without any estimate is neither drawn nor listed in the legend.
     target : float, optional
-        Draws a dashed horizontal line at this value, labelled "Mål 55 %" / "Target 55%".
+        Draws a dashed horizontal line at this value, named in the legend "Mål 55 %" /
+        "Target 55%". The legend sits outside the data area, so the name can never hide a
+        point or an interval.
     target_label : str, optional
-        Replaces the target label.
+        Replaces the legend name of the target (drawn as plain text).
+    interval : {"auto", "band", "errorbar"}, default "auto"
+        How the intervals are drawn: a shaded band, or error bars at each point with the
+        series dodged sideways (by up to ±0.15 year) so that no two intervals overlap
+        exactly. ``"auto"``: a band for one series, error bars for several (overlapping
+        translucent bands blend into colours that belong to no series).
     ylabel : str, optional
         Default the locale "Index för digital mognad (%)".
     title : str, optional
@@ -775,56 +1040,74 @@ def trend_lines(
         The figure; years are whole-number ticks.
     """
     lang = check_lang(lang)
-    require_columns(
-        df, ["year", "estimate", "ci_low", "ci_high"] + ([group_col] if group_col else []), "df"
-    )
-    values = _numeric(df, ["year", "estimate", "ci_low", "ci_high"], "df")
-    groups = sorted(df[group_col].dropna().unique(), key=str) if group_col else [None]
+    values, groups = _trend_groups(df, group_col)
+    if interval not in ("auto", "band", "errorbar"):
+        raise ValueError(f"interval must be 'auto', 'band' or 'errorbar', got {interval!r}")
+    bars = interval == "errorbar" or (interval == "auto" and len(groups) > 1)
     colours = group_colours(groups, group_col) if group_col else {None: _SINGLE_COLOUR}
-
+    step = min(0.15, 0.3 / len(groups)) if bars else 0.0
     with theme():
         fig, ax, owned = _new_axes(ax, figsize)
-        for group in groups:  # a handful of groups
-            rows = values[df[group_col].eq(group)] if group_col else values
+        for i, group in enumerate(groups):  # a handful of groups
+            rows = values[df[group_col].eq(group).to_numpy()] if group_col else values
             rows = rows.sort_values("year")
-            name = _value_label(group_col, group, lang) if group_col else None
-            ax.fill_between(
-                rows["year"],
-                rows["ci_low"],
-                rows["ci_high"],
-                color=colours[group],
-                alpha=0.18,
-                linewidth=0,
-            )
-            ax.plot(rows["year"], rows["estimate"], marker="o", color=colours[group], label=name)
+            name = _plain(_value_label(group_col, group, lang)) if group_col else None
+            _draw_series(ax, rows, colours[group], name, (i - (len(groups) - 1) / 2) * step, bars)
         if target is not None:
-            text = target_label or (
-                f"{t('legend.target', lang)} "
-                f"{format_pct(target, lang, 0 if float(target).is_integer() else 1)}"
+            text = target_label or t(
+                "figure.target",
+                lang,
+                target=format_pct(target, lang, 0 if float(target).is_integer() else 1),
             )
-            ax.axhline(target, color="black", linestyle="--", linewidth=1)
-            # Keep the target (and its label above the line) inside the autoscaled limits.
+            target_line = ax.axhline(
+                target, color="black", linestyle="--", linewidth=1, label=_plain(text), zorder=1
+            )
+            # Keep the target inside the autoscaled limits.
             ax.update_datalim([(values["year"].min(), target)], updatex=False)
             ax.margins(y=0.1)
-            ax.text(
-                0.99,
-                target,
-                text,
-                transform=ax.get_yaxis_transform(),
-                ha="right",
-                va="bottom",
-                fontsize="small",
-            )
-        if group_col:
-            _legend_outside(ax, owned)
+        if group_col or target is not None:
+            handles, labels = ax.get_legend_handles_labels()
+            last = [h is target_line for h in handles] if target is not None else []
+            order = sorted(range(len(handles)), key=lambda i: last[i] if last else False)
+            _legend_outside(ax, owned, [handles[i] for i in order], [labels[i] for i in order])
         if ylim is not None:
             ax.set_ylim(*ylim)
         _whole_years(ax)
         ax.set_xlabel(t("axis.year", lang))
-        ax.set_ylabel(t("axis.index_pct", lang) if ylabel is None else ylabel)
+        ax.set_ylabel(t("axis.index_pct", lang) if ylabel is None else _plain(ylabel))
         _title(ax, title, "title.trend", lang)
         _localise_ticks(ax, lang, "y")
     return fig
+
+
+def _trend_groups(df: pd.DataFrame, group_col: str | None) -> tuple[pd.DataFrame, list[Any]]:
+    """Numeric ``year, estimate, ci_low, ci_high`` (rows of ``df``) and the groups with data."""
+    require_columns(
+        df, ["year", "estimate", "ci_low", "ci_high"] + ([group_col] if group_col else []), "df"
+    )
+    values = _numeric(df, ["year", "estimate", "ci_low", "ci_high"], "df")
+    if not group_col:
+        return values, [None]
+    _check_group_values(df[group_col], group_col, "df")
+    with_data = df.loc[values["estimate"].notna().to_numpy(), group_col]
+    return values, _natural_order(with_data, group_col)
+
+
+def _draw_series(
+    ax: Axes, rows: pd.DataFrame, colour: str, name: str | None, dodge: float, bars: bool
+) -> None:
+    """One series: its line and points, and its intervals as error bars or as a band."""
+    x = rows["year"] + dodge
+    if bars:
+        estimate = rows["estimate"].to_numpy()
+        yerr = np.vstack([estimate - rows["ci_low"], rows["ci_high"] - estimate])
+        ax.errorbar(
+            x, estimate, yerr=np.clip(yerr, 0, None), marker="o", markersize=5, color=colour,
+            ecolor=colour, elinewidth=1.4, capsize=3.5, capthick=1.4, label=name, zorder=3,
+        )  # fmt: skip
+        return
+    ax.fill_between(x, rows["ci_low"], rows["ci_high"], color=colour, alpha=0.18, linewidth=0)
+    ax.plot(x, rows["estimate"], marker="o", color=colour, label=name)
 
 
 def slopegraph(
@@ -872,17 +1155,7 @@ def slopegraph(
         vermillion (declined) or grey (unchanged), with the counts in the legend.
     """
     lang = check_lang(lang)
-    require_columns(
-        panel_df,
-        ["organisation_id", "baseline", "follow_up"] + ([label_col] if label_col else []),
-        "panel_df",
-    )
-    data = _reportable_rows(panel_df, required=False, name="panel_df")
-    values = _numeric(data, ["baseline", "follow_up"], "panel_df")
-    complete = values.notna().all(axis=1)
-    data, values = data[complete], values[complete]
-    before, after = values["baseline"].to_numpy(), values["follow_up"].to_numpy()
-    direction = np.sign(np.round(after - before, decimals))
+    data, before, after, direction = _slope_rows(panel_df, label_col, decimals)
     colour = np.select([direction > 0, direction < 0], [_UP, _DOWN], _FLAT)
 
     with theme():
@@ -900,7 +1173,7 @@ def slopegraph(
         if label_col is not None:
             for yi, text in zip(after, data[label_col].astype(str), strict=True):
                 ax.annotate(
-                    text,
+                    _plain(text),
                     (1, yi),
                     xytext=(5, 0),
                     textcoords="offset points",
@@ -931,10 +1204,30 @@ def slopegraph(
         ax.grid(axis="x", visible=False)
         if len(before):
             ax.autoscale_view(scalex=False)
-        ax.set_ylabel(t("axis.score_pct", lang) if ylabel is None else ylabel)
+        ax.set_ylabel(t("axis.score_pct", lang) if ylabel is None else _plain(ylabel))
         _title(ax, title, "title.slopegraph", lang)
         _localise_ticks(ax, lang, "y")
     return fig
+
+
+def _slope_rows(
+    panel_df: pd.DataFrame, label_col: str | None, decimals: int
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows a slopegraph draws (reportable, both scores), the scores and the direction.
+
+    Direction: the sign of the change rounded to ``decimals`` (+1, −1, 0).
+    """
+    require_columns(
+        panel_df,
+        ["organisation_id", "baseline", "follow_up"] + ([label_col] if label_col else []),
+        "panel_df",
+    )
+    data = _reportable_rows(panel_df, required=False, name="panel_df")
+    values = _numeric(data, ["baseline", "follow_up"], "panel_df")
+    complete = values.notna().all(axis=1)
+    data, values = data[complete], values[complete]
+    before, after = values["baseline"].to_numpy(), values["follow_up"].to_numpy()
+    return data, before, after, np.sign(np.round(after - before, decimals))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -945,9 +1238,10 @@ def heatmap(
     lang: str = "sv",
     *,
     decimals: int = 1,
-    vmin: float = 0.0,
-    vmax: float = 100.0,
-    cmap: str = "cividis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    center: float | None = None,
+    cmap: str | None = None,
     xlabel: str | None = None,
     ylabel: str | None = None,
     colorbar_label: str | None = None,
@@ -962,17 +1256,25 @@ def heatmap(
     matrix_df : DataFrame
         Numeric, rows × columns (e.g. ``scores.pivot_table(index="capability_id",
         columns="organisation_type", values="score_pct")``). Row and column labels are shown
-        through the locale (``<index name>.<value>``, e.g. organisation_type.kommun → "Kommun")
+        through the locale (see :func:`profile_bars`; organisation_type.kommun → "Kommuner")
         when defined, else as they are.
     lang : {"sv", "en"}
         Language of labels and of the cell numbers.
     decimals : int, default 1
         Decimals of the cell annotations (formatted by
-        :func:`dimios_research.text.format_number`; empty cells stay blank).
-    vmin, vmax : float, default 0 and 100
-        Colour scale limits (percent of maximum).
-    cmap : str, default "cividis"
-        Colour map.
+        :func:`dimios_research.report.numbers.format_number`; empty cells stay blank).
+    vmin, vmax : float, optional
+        Colour scale limits. Default: the observed range of the data, widened to round tick
+        values (e.g. 43.5–74.9 → 40–75), so that the colours spread over the values shown
+        rather than over the whole 0–100 scale, where most scores share one hue.
+    center : float, optional
+        Centre of a diverging scale, e.g. the national index: cells above it take one hue,
+        cells below the other, and the limits are symmetric around it (wide enough for the
+        data, rounded). Default none: a sequential scale.
+    cmap : str, optional
+        Colour map. Default ``"cividis"`` (sequential) or ``"PuOr"`` (diverging, orange
+        below and purple above the centre); both stay distinguishable with the common forms
+        of colour-vision deficiency.
     xlabel, ylabel : str, optional
         Default the locale label of the column/index name (``axis.<name>``).
     colorbar_label : str, optional
@@ -988,25 +1290,61 @@ def heatmap(
     -------
     Figure
         The figure (heatmap and colour bar).
+
+    Notes
+    -----
+    Each cell number is black or white, whichever contrasts more with the cell's colour by
+    the WCAG 2 contrast ratio ``(L1 + 0.05) / (L2 + 0.05)`` of relative luminances L (white
+    below L = 0.179, where the two ratios are equal); the ratio is then at least 4.58, above
+    the 4.5 WCAG asks of normal text. (seaborn's own rule switches at L = 0.408, which leaves
+    white text on mid-grey cells at a ratio near 2.3.)
     """
     lang = check_lang(lang)
     require_columns(matrix_df, [], "matrix_df")
     data = _numeric(matrix_df, list(matrix_df.columns), "matrix_df")
+    low, high = _colour_limits(data.to_numpy(), vmin, vmax, center)
     return _annotated_heatmap(
         data,
         lang,
         decimals=decimals,
         mask=None,
-        vmin=vmin,
-        vmax=vmax,
-        cmap=cmap,
-        xlabel=_axis_label(matrix_df.columns.name, lang) if xlabel is None else xlabel,
-        ylabel=_axis_label(matrix_df.index.name, lang) if ylabel is None else ylabel,
-        colorbar_label=t("axis.mean_score", lang) if colorbar_label is None else colorbar_label,
-        title=t("title.heatmap", lang) if title is None else title,
+        vmin=low,
+        vmax=high,
+        cmap=cmap or ("cividis" if center is None else "PuOr"),
+        xlabel=_plain(_axis_label(matrix_df.columns.name, lang) if xlabel is None else xlabel),
+        ylabel=_plain(_axis_label(matrix_df.index.name, lang) if ylabel is None else ylabel),
+        colorbar_label=(
+            t("axis.mean_score", lang) if colorbar_label is None else _plain(colorbar_label)
+        ),
+        title=t("title.heatmap", lang) if title is None else _plain(title),
         figsize=figsize,
         ax=ax,
     )
+
+
+def _colour_limits(
+    values: np.ndarray, vmin: float | None, vmax: float | None, center: float | None
+) -> tuple[float, float]:
+    """Colour scale limits: given ones, else the data range rounded outward to nice ticks.
+
+    With ``center`` the limits are ``center ± h``, ``h`` the largest distance of a limit
+    (given or observed) from the centre, rounded up to a nice tick.
+    """
+    finite = values[np.isfinite(values)]
+    low = float(finite.min()) if vmin is None and finite.size else vmin
+    high = float(finite.max()) if vmax is None and finite.size else vmax
+    low, high = (0.0 if low is None else low), (100.0 if high is None else high)
+    if center is not None:
+        half = max(abs(high - center), abs(low - center)) or 1.0
+        ticks = MaxNLocator(nbins=4, steps=[1, 2, 5, 10]).tick_values(0.0, half)
+        half = float(ticks[ticks >= half - 1e-12].min())
+        return center - half, center + half
+    if low >= high:
+        low, high = low - 1.0, high + 1.0
+    ticks = MaxNLocator(nbins=7, steps=[1, 2, 5, 10]).tick_values(low, high)
+    nice_low = float(ticks[ticks <= low + 1e-12].max()) if vmin is None else low
+    nice_high = float(ticks[ticks >= high - 1e-12].min()) if vmax is None else high
+    return nice_low, nice_high
 
 
 def correlation_heatmap(
@@ -1049,15 +1387,7 @@ def correlation_heatmap(
         If the matrix is not square with matching labels or has values outside [-1, 1].
     """
     lang = check_lang(lang)
-    require_columns(corr_df, [], "corr_df")
-    if list(corr_df.index) != list(corr_df.columns):
-        raise ValueError(
-            "corr_df must be square with the same labels, in the same order, on "
-            "rows and columns (e.g. the output of DataFrame.corr())"
-        )
-    data = _numeric(corr_df, list(corr_df.columns), "corr_df")
-    if (data.abs() > 1 + 1e-9).any().any():
-        raise ValueError("corr_df holds values outside [-1, 1]; pass correlations")
+    data = _correlation_data(corr_df)
     mask = np.triu(np.ones(data.shape, dtype=bool), k=1) if mask_upper else None
     return _annotated_heatmap(
         data,
@@ -1070,10 +1400,24 @@ def correlation_heatmap(
         xlabel="",
         ylabel="",
         colorbar_label=t("axis.correlation", lang),
-        title=t("title.correlation", lang) if title is None else title,
+        title=t("title.correlation", lang) if title is None else _plain(title),
         figsize=figsize,
         ax=ax,
     )
+
+
+def _correlation_data(corr_df: pd.DataFrame) -> pd.DataFrame:
+    """The numeric correlation matrix, checked: square, same labels, values in [-1, 1]."""
+    require_columns(corr_df, [], "corr_df")
+    if list(corr_df.index) != list(corr_df.columns):
+        raise ValueError(
+            "corr_df must be square with the same labels, in the same order, on "
+            "rows and columns (e.g. the output of DataFrame.corr())"
+        )
+    data = _numeric(corr_df, list(corr_df.columns), "corr_df")
+    if (data.abs() > 1 + 1e-9).any().any():
+        raise ValueError("corr_df holds values outside [-1, 1]; pass correlations")
+    return data
 
 
 def _annotated_heatmap(
@@ -1093,10 +1437,6 @@ def _annotated_heatmap(
     ax: Axes | None,
 ) -> Figure:
     """The drawing shared by :func:`heatmap` and :func:`correlation_heatmap`."""
-    annotations = np.vectorize(lambda v: format_number(v, lang, decimals), otypes=[object])(
-        data.to_numpy()
-    )
-    annotations[np.isnan(data.to_numpy())] = ""
     rows, columns = data.shape
     with theme():
         size = figsize or (1.6 + 0.75 * columns + 1.2, 1.2 + 0.4 * rows)
@@ -1108,15 +1448,14 @@ def _annotated_heatmap(
             vmin=vmin,
             vmax=vmax,
             cmap=cmap,
-            annot=annotations,
-            fmt="",
-            annot_kws={"fontsize": "x-small"},
+            annot=False,
             linewidths=0.5,
             linecolor="white",
             cbar_kws={"label": colorbar_label},
-            xticklabels=[_value_label(data.columns.name, c, lang) for c in data.columns],
-            yticklabels=[_value_label(data.index.name, i, lang) for i in data.index],
+            xticklabels=[_plain(_value_label(data.columns.name, c, lang)) for c in data.columns],
+            yticklabels=[_plain(_value_label(data.index.name, i, lang)) for i in data.index],
         )
+        _annotate_cells(ax, data.to_numpy(), mask, lang, decimals)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.tick_params(axis="x", labelrotation=45)
@@ -1130,6 +1469,560 @@ def _annotated_heatmap(
         if colorbar is not None:
             _localise_ticks(colorbar.ax, lang, "y")
     return fig
+
+
+#: WCAG 2 relative luminance below which white text contrasts more than black.
+_WHITE_TEXT_BELOW = float(np.sqrt(1.05 * 0.05) - 0.05)
+
+
+def _relative_luminance(rgb: np.ndarray) -> np.ndarray:
+    """WCAG 2 relative luminance of sRGB colours (last axis R, G, B in [0, 1])."""
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _annotate_cells(
+    ax: Axes, values: np.ndarray, mask: np.ndarray | None, lang: str, decimals: int
+) -> None:
+    """Write each shown cell's number in black or white, whichever contrasts more."""
+    mesh = ax.collections[0]
+    luminance = _relative_luminance(mesh.cmap(mesh.norm(values))[..., :3])
+    shown = np.isfinite(values) & (True if mask is None else ~mask)
+    for r, c in zip(*np.nonzero(shown), strict=True):  # cells of one table
+        ax.text(
+            c + 0.5, r + 0.5, format_number(values[r, c], lang, decimals), ha="center",
+            va="center", fontsize="x-small",
+            color="white" if luminance[r, c] < _WHITE_TEXT_BELOW else "black",
+        )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
+# Alt text
+# ----------------------------------------------------------------------------------------------
+def _join(parts: Sequence[str], lang: str) -> str:
+    """ "a, b och c" / "a, b and c"."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} {t('word.and', lang)} {parts[-1]}"
+
+
+def _count_text(n: Any, lang: str) -> str:
+    return format_number(int(n), lang, 0)
+
+
+def _value_text(x: float, lang: str, percent: bool, decimals: int) -> str:
+    return format_pct(x, lang, decimals) if percent else format_number(x, lang, decimals)
+
+
+def _organisations(n: int, lang: str) -> str:
+    return t("unit.organisation_singular" if n == 1 else "unit.organisation_plural", lang)
+
+
+def _target_text(target: float, target_label: str | None, lang: str) -> str:
+    """The target's name in the legend and the alt text: "Mål 55 %" unless given."""
+    if target_label:
+        return str(target_label)
+    decimals = 0 if float(target).is_integer() else 1
+    return t("figure.target", lang, target=format_pct(target, lang, decimals))
+
+
+def alt_text_quadrant_map(
+    types_df: pd.DataFrame,
+    lang: str = "sv",
+    cut: float = 50.0,
+    label_col: str | None = None,
+    *,
+    highlight: Any = None,
+) -> str:
+    """Alt text of :func:`quadrant_map`: the organisations drawn, per type, and the highlight.
+
+    Parameters are those of :func:`quadrant_map` (same rows: reportable and placeable). The
+    highlighted organisation is described only when it is drawn (reportable), and named only
+    with ``label_col``.
+
+    Returns
+    -------
+    str
+        E.g. "Punktdiagram över 149 organisationer … delade vid 50 % i fyra mognadstyper:
+        Typ A 30 (20,1 %), … och Typ D 52 (34,9 %)." Shares are of the organisations drawn.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"organisation_id": ["o1", "o2"], "capability_pct": [40.0, 62.0],
+    ...                    "legacy_pct": [35.0, 70.0], "maturity_type": ["A", "D"],
+    ...                    "n_respondents": [12, 30], "reportable": [True, True]})
+    >>> alt_text_quadrant_map(df, "en").split(": ", 1)[1]
+    'Type A 1 (50.0%) and Type D 1 (50.0%).'
+    """
+    lang = check_lang(lang)
+    drawn, coordinates = _quadrant_rows(types_df, cut, label_col)
+    n = len(drawn)
+    if n == 0:
+        return t("figure.alt.empty", lang)
+    types = drawn["maturity_type"].astype(str).to_numpy()
+    parts = [
+        t(
+            "figure.alt.count_share",
+            lang,
+            label=t(f"maturity_type.{letter}", lang),
+            count=_count_text((types == letter).sum(), lang),
+            share=format_pct(100 * (types == letter).sum() / n, lang, 1),
+        )
+        for letter in TYPE_LETTERS
+        if (types == letter).any()
+    ]
+    text = t(
+        "figure.alt.quadrant_map.lead",
+        lang,
+        n=_count_text(n, lang),
+        organisations=_organisations(n, lang),
+        cut=format_pct(cut, lang, 0 if float(cut).is_integer() else 1),
+        parts=_join(parts, lang),
+    )
+    chosen = np.flatnonzero(drawn["organisation_id"].eq(highlight).to_numpy())
+    if highlight is None or not len(chosen):
+        return text
+    i = chosen[0]
+    fields = {
+        "capability": format_pct(coordinates["capability_pct"].iloc[i], lang, 1),
+        "legacy": format_pct(coordinates["legacy_pct"].iloc[i], lang, 1),
+        "type": t(f"maturity_type.{types[i]}", lang),
+    }
+    if label_col is None:
+        return f"{text} {t('figure.alt.quadrant_map.highlight', lang, **fields)}"
+    name = str(drawn[label_col].iloc[i])
+    return f"{text} {t('figure.alt.quadrant_map.highlight_named', lang, name=name, **fields)}"
+
+
+def alt_text_profile_bars(
+    df: pd.DataFrame,
+    lang: str = "sv",
+    label_col: str = "label",
+    *,
+    group_col: str = "group",
+    category_col: str | None = "parent_label",
+    estimate_label: str | None = None,
+    reference_col: str | None = None,
+    reference_label: str | None = None,
+    percent: bool = True,
+    decimals: int = 1,
+) -> str:
+    """Alt text of :func:`profile_bars`: how many bars, the headings, highest and lowest.
+
+    Parameters are those of :func:`profile_bars`, plus ``percent`` (format values as
+    percentages, default True) and ``decimals``. The unit word comes from a ``level``
+    column when it holds one of dimension/category/capability ("6 kategorier"), else
+    "resultat" / "scores". Per group (or for ``estimate_label``) the highest and the lowest
+    bar are named (the first in display order on a tie); with a reference, the number of
+    bars above it.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"label": ["Effektivitet", "Teknik"], "level": "category",
+    ...                    "estimate": [61.23, 44.0], "ci_low": [59.0, 42.0],
+    ...                    "ci_high": [63.0, 46.0]})
+    >>> alt_text_profile_bars(df, "sv")  # doctest: +NORMALIZE_WHITESPACE
+    'Liggande stapeldiagram över 2 kategorier med konfidensintervall. Högst Effektivitet
+    61,2\xa0%, lägst Teknik 44,0\xa0%.'
+    """
+    lang = check_lang(lang)
+    layout = _profile_layout(df, label_col, group_col, category_col, reference_col, "instrument")
+    levels = set(df["level"].astype(str)) if "level" in df.columns else set()
+    unit = levels.pop() if len(levels) == 1 else "bar"
+    unit = unit if unit in ("dimension", "category", "capability") else "bar"
+    n = len(layout.labels)
+    sentences = [
+        t(
+            "figure.alt.profile_bars.lead",
+            lang,
+            n=_count_text(n, lang),
+            units=t(f"figure.alt.units.{unit}", lang),
+        )
+    ]
+    if layout.headings:
+        names = [name for _, name in layout.headings]
+        sentences.append(
+            t(
+                "figure.alt.profile_bars.headings",
+                lang,
+                k=_count_text(len(names), lang),
+                names=_join(names, lang),
+            )
+        )
+    sentences += _profile_extremes(df[label_col], layout, group_col, estimate_label, lang,
+                                   percent, decimals)  # fmt: skip
+    if reference_col:
+        estimate = layout.values["estimate"].to_numpy()
+        reference = layout.values[reference_col].to_numpy()
+        valid = np.isfinite(estimate) & np.isfinite(reference) & (layout.slot >= 0)
+        sentences.append(
+            t(
+                "figure.alt.profile_bars.reference",
+                lang,
+                reference=reference_label or t("legend.peer_mean", lang),
+                above=_count_text((estimate[valid] > reference[valid]).sum(), lang),
+                n=_count_text(valid.sum(), lang),
+            )
+        )
+    return " ".join(sentences)
+
+
+def _profile_extremes(
+    labels: pd.Series,
+    layout: _ProfileLayout,
+    group_col: str,
+    estimate_label: str | None,
+    lang: str,
+    percent: bool,
+    decimals: int,
+) -> list[str]:
+    """One sentence per group with data: its highest and lowest bar."""
+    estimate = layout.values["estimate"].to_numpy()
+    labels = labels.astype(str).to_numpy()
+    sentences = []
+    for i, group in enumerate(layout.groups):  # a handful of groups
+        rows = np.flatnonzero((layout.slot == i) & np.isfinite(estimate))
+        if not len(rows):
+            continue
+        rows = rows[np.argsort(layout.position[rows], kind="stable")]  # display order
+        high, low = rows[np.argmax(estimate[rows])], rows[np.argmin(estimate[rows])]
+        fields = {
+            "high_label": labels[high],
+            "high": _value_text(estimate[high], lang, percent, decimals),
+            "low_label": labels[low],
+            "low": _value_text(estimate[low], lang, percent, decimals),
+        }
+        name = _value_label(group_col, group, lang) if layout.grouped else estimate_label
+        if name is None:
+            sentences.append(t("figure.alt.profile_bars.extremes", lang, **fields))
+        else:
+            sentences.append(
+                t("figure.alt.profile_bars.extremes_named", lang, name=str(name), **fields)
+            )
+    return sentences
+
+
+def alt_text_distribution_by_group(
+    df: pd.DataFrame,
+    value_col: str = "score_pct",
+    group_col: str = "maturity_type",
+    lang: str = "sv",
+    *,
+    order: Sequence[Any] | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    percent: bool = True,
+    decimals: int = 1,
+) -> str:
+    """Alt text of :func:`distribution_by_group`: the axes, and each group's median and n.
+
+    Parameters are those of :func:`distribution_by_group` (same rows: reportable, with a
+    value and a group), plus ``percent`` and ``decimals`` of the medians.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"type": ["kommun", "kommun", "region"],
+    ...                    "score_pct": [50.0, 60.0, 55.0]})
+    >>> alt_text_distribution_by_group(df, group_col="type", lang="en").split(". ")[1]
+    'Medians: Municipalities 55.0% (n = 2) and Regions 55.0% (n = 1).'
+    """
+    lang = check_lang(lang)
+    groups, codes, values = _distribution_groups(df, value_col, group_col, order)
+    if not groups:
+        return t("figure.alt.empty", lang)
+    parts = [
+        t(
+            "figure.alt.distribution_by_group.part",
+            lang,
+            group=_value_label(group_col, group, lang),
+            median=_value_text(float(np.median(values[codes == i])), lang, percent, decimals),
+            n=_count_text((codes == i).sum(), lang),
+        )
+        for i, group in enumerate(groups)
+    ]
+    lead = t(
+        "figure.alt.distribution_by_group.lead",
+        lang,
+        group_axis=_axis_label(group_col, lang) if xlabel is None else str(xlabel),
+        value_axis=_axis_label(value_col, lang) if ylabel is None else str(ylabel),
+    )
+    return f"{lead} {t('figure.alt.distribution_by_group.medians', lang, parts=_join(parts, lang))}"
+
+
+def alt_text_trend_lines(
+    df: pd.DataFrame,
+    lang: str = "sv",
+    group_col: str | None = None,
+    *,
+    target: float | None = None,
+    target_label: str | None = None,
+    subject: str | None = None,
+    percent: bool = True,
+    decimals: int = 1,
+) -> str:
+    """Alt text of :func:`trend_lines`: the years, each series' first and last value, target.
+
+    Parameters are those of :func:`trend_lines`, plus ``subject`` (the name of a single,
+    ungrouped series; default "Indexet" / "The index"), ``percent`` and ``decimals``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"year": [2019, 2023], "estimate": [48.76, 54.55],
+    ...                    "ci_low": [47.0, 53.0], "ci_high": [50.0, 56.0]})
+    >>> alt_text_trend_lines(df, "en", target=55, subject="The national index")
+    'Line chart of the years 2019–2023 with confidence intervals. The national index: from 48.8% (2019) to 54.6% (2023). Dashed line: Target 55%.'
+    """  # noqa: E501
+    lang = check_lang(lang)
+    values, groups = _trend_groups(df, group_col)
+    valid = values["estimate"].notna().to_numpy()
+    if not valid.any():
+        return t("figure.alt.empty", lang)
+    years = values.loc[valid, "year"]
+    sentences = [
+        t(
+            "figure.alt.trend_lines.lead",
+            lang,
+            first=str(int(years.min())),
+            last=str(int(years.max())),
+        )
+    ]
+    series = []
+    for group in groups:  # a handful of groups
+        in_group = df[group_col].eq(group).to_numpy() if group_col else True
+        rows = values[valid & in_group].sort_values("year")
+        name = (
+            _value_label(group_col, group, lang)
+            if group_col
+            else (subject or t("figure.alt.trend_lines.index", lang))
+        )
+        start, end = rows.iloc[0], rows.iloc[-1]
+        if len(rows) == 1:  # one round: a single value, not a "from … to …"
+            value = _value_text(start["estimate"], lang, percent, decimals)
+            series.append(
+                t("figure.alt.trend_lines.single_year", lang, series=name, value=value,
+                  year=str(int(start["year"])))
+            )  # fmt: skip
+            continue
+        series.append(
+            t(
+                "figure.alt.trend_lines.series",
+                lang,
+                series=name,
+                start=_value_text(start["estimate"], lang, percent, decimals),
+                first=str(int(start["year"])),
+                end=_value_text(end["estimate"], lang, percent, decimals),
+                last=str(int(end["year"])),
+            )
+        )
+    sentences.append("; ".join(series) + ".")
+    if target is not None:
+        target_text = _target_text(target, target_label, lang)
+        sentences.append(t("figure.alt.trend_lines.target", lang, target=target_text))
+    return " ".join(sentences)
+
+
+def alt_text_slopegraph(
+    panel_df: pd.DataFrame,
+    lang: str = "sv",
+    *,
+    baseline_year: int | None = None,
+    follow_up_year: int | None = None,
+    decimals: int = 1,
+) -> str:
+    """Alt text of :func:`slopegraph`: how many improved, declined, stayed; the mean change.
+
+    Same rows as :func:`slopegraph` (reportable, both scores); no organisation is named.
+    The mean change is ``mean(follow_up − baseline)`` in percentage points; a change that
+    rounds to zero at ``decimals`` counts as unchanged, as in the figure.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"organisation_id": ["a", "b"], "baseline": [40.0, 50.0],
+    ...                    "follow_up": [45.0, 49.0]})
+    >>> alt_text_slopegraph(df, "en", baseline_year=2021, follow_up_year=2023)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'Slope chart with one line per organisation for 2 organisations, from 2021 to 2023: 1
+    improved, 1 declined and 0 were unchanged; mean change +2.0 percentage points.'
+    """
+    lang = check_lang(lang)
+    _, before, after, direction = _slope_rows(panel_df, None, decimals)
+    if not len(before):
+        return t("figure.alt.empty", lang)
+    return t(
+        "figure.alt.slopegraph.lead",
+        lang,
+        n=_count_text(len(before), lang),
+        organisations=_organisations(len(before), lang),
+        baseline=t("figure.alt.slopegraph.baseline", lang)
+        if baseline_year is None
+        else str(int(baseline_year)),
+        follow_up=t("figure.alt.slopegraph.follow_up", lang)
+        if follow_up_year is None
+        else str(int(follow_up_year)),
+        improved=_count_text((direction > 0).sum(), lang),
+        declined=_count_text((direction < 0).sum(), lang),
+        unchanged=_count_text((direction == 0).sum(), lang),
+        change=format_pp(float(np.mean(after - before)), lang, decimals),
+    )
+
+
+def alt_text_heatmap(
+    matrix_df: pd.DataFrame,
+    lang: str = "sv",
+    *,
+    decimals: int = 1,
+    center: float | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    percent: bool = True,
+) -> str:
+    """Alt text of :func:`heatmap`: its size, the highest and lowest cell, the centre.
+
+    Parameters are those of :func:`heatmap`, plus ``percent``. With ``center`` it says how
+    many cells lie above the centre; empty cells are counted.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame([[40.0, 60.0]], index=pd.Index(["Moln"], name="capability_id"),
+    ...                  columns=pd.Index(["kommun", "region"], name="organisation_type"))
+    >>> alt_text_heatmap(m, "sv").split(". ")[1]  # doctest: +NORMALIZE_WHITESPACE
+    'Högst 60,0\xa0% (Moln, Regioner), lägst 40,0\xa0% (Moln, Kommuner).'
+    """
+    lang = check_lang(lang)
+    require_columns(matrix_df, [], "matrix_df")
+    values = _numeric(matrix_df, list(matrix_df.columns), "matrix_df").to_numpy()
+    finite = np.isfinite(values)
+    if not finite.any():
+        return t("figure.alt.empty", lang)
+    filled = np.where(finite, values, np.nan)
+    high = np.unravel_index(np.nanargmax(filled), values.shape)
+    low = np.unravel_index(np.nanargmin(filled), values.shape)
+    row_names = [_value_label(matrix_df.index.name, i, lang) for i in matrix_df.index]
+    column_names = [_value_label(matrix_df.columns.name, c, lang) for c in matrix_df.columns]
+    sentences = [
+        t(
+            "figure.alt.heatmap.lead",
+            lang,
+            rows=_count_text(values.shape[0], lang),
+            row_axis=_axis_label(matrix_df.index.name, lang) if ylabel is None else ylabel,
+            columns=_count_text(values.shape[1], lang),
+            column_axis=_axis_label(matrix_df.columns.name, lang) if xlabel is None else xlabel,
+            high=_value_text(values[high], lang, percent, decimals),
+            high_row=row_names[high[0]],
+            high_column=column_names[high[1]],
+            low=_value_text(values[low], lang, percent, decimals),
+            low_row=row_names[low[0]],
+            low_column=column_names[low[1]],
+        )
+    ]
+    if center is not None:
+        sentences.append(
+            t(
+                "figure.alt.heatmap.center",
+                lang,
+                center=_value_text(center, lang, percent, decimals),
+                above=_count_text((values[finite] > center).sum(), lang),
+                cells=_count_text(finite.sum(), lang),
+            )
+        )
+    if not finite.all():
+        empty = _count_text((~finite).sum(), lang)
+        sentences.append(t("figure.alt.heatmap.empty", lang, empty=empty))
+    return " ".join(sentences)
+
+
+def alt_text_correlation_heatmap(
+    corr_df: pd.DataFrame, lang: str = "sv", *, decimals: int = 2
+) -> str:
+    """Alt text of :func:`correlation_heatmap`: range and median of the pairs, the strongest.
+
+    Over the distinct pairs (below the diagonal) with a value; the strongest pair is the one
+    with the largest absolute correlation (the first in row order on a tie).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame([[1.0, 0.3, 0.5], [0.3, 1.0, -0.2], [0.5, -0.2, 1.0]],
+    ...                  index=list("abc"), columns=list("abc"))
+    >>> alt_text_correlation_heatmap(c, "en")  # doctest: +NORMALIZE_WHITESPACE
+    'Correlation matrix of 3 items (3 pairs): the correlations range from -0.20 to 0.50,
+    median 0.30. Strongest association: a and c (0.50).'
+    """
+    lang = check_lang(lang)
+    data = _correlation_data(corr_df)
+    rows, columns = np.tril_indices(len(data), k=-1)
+    pairs = data.to_numpy()[rows, columns]
+    valid = np.isfinite(pairs)
+    if not valid.any():
+        return t("figure.alt.empty", lang)
+    rows, columns, pairs = rows[valid], columns[valid], pairs[valid]
+    strongest = int(np.argmax(np.abs(pairs)))
+    labels = [_value_label(data.index.name, label, lang) for label in data.index]
+    return t(
+        "figure.alt.correlation_heatmap.lead",
+        lang,
+        k=_count_text(len(data), lang),
+        pairs=_count_text(len(pairs), lang),
+        low=format_number(pairs.min(), lang, decimals),
+        high=format_number(pairs.max(), lang, decimals),
+        median=format_number(float(np.median(pairs)), lang, decimals),
+        first=labels[columns[strongest]],
+        second=labels[rows[strongest]],
+        strongest=format_number(pairs[strongest], lang, decimals),
+    )
+
+
+#: The alt-text builder of each public figure function, by the function's name.
+ALT_TEXT_BUILDERS = {
+    "quadrant_map": alt_text_quadrant_map,
+    "profile_bars": alt_text_profile_bars,
+    "distribution_by_group": alt_text_distribution_by_group,
+    "trend_lines": alt_text_trend_lines,
+    "slopegraph": alt_text_slopegraph,
+    "heatmap": alt_text_heatmap,
+    "correlation_heatmap": alt_text_correlation_heatmap,
+}
+#: Figure arguments that change only the drawing; :func:`alt_text` drops them when the
+#: builder does not take them, so a caller can pass one set of arguments to both.
+_DRAWING_ONLY = frozenset(
+    {"ax", "figsize", "title", "xlim", "ylim", "seed", "jitter", "cmap", "vmin", "vmax",
+     "colorbar_label", "mask_upper", "sort", "interval", "label_col", "xlabel", "ylabel",
+     "reference_label"}
+)  # fmt: skip
+
+
+def alt_text(figure: str, *args: Any, **kwargs: Any) -> str:
+    """Alt text of a figure: dispatch to ``alt_text_<figure>`` with the figure's arguments.
+
+    Parameters
+    ----------
+    figure : str
+        Name of the figure function, a key of :data:`ALT_TEXT_BUILDERS`.
+    *args, **kwargs
+        The arguments given to the figure function (data, language, options). Drawing-only
+        options the builder does not take (``title``, ``figsize``, ``ax``, ``cmap`` …) are
+        dropped; any other unknown argument raises ``TypeError``.
+
+    Returns
+    -------
+    str
+        A description of what the figure shows, built from its data, in the figure's
+        language.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"year": [2022, 2023], "estimate": [50.0, 52.0],
+    ...                    "ci_low": [49.0, 51.0], "ci_high": [51.0, 53.0]})
+    >>> kwargs = {"target": 55, "title": ""}
+    >>> fig = trend_lines(df, "sv", **kwargs)
+    >>> alt_text("trend_lines", df, "sv", **kwargs).endswith("Streckad linje: Mål 55\xa0%.")
+    True
+    """
+    if figure not in ALT_TEXT_BUILDERS:
+        raise ValueError(f"figure must be one of {sorted(ALT_TEXT_BUILDERS)}, got {figure!r}")
+    builder = ALT_TEXT_BUILDERS[figure]
+    accepted = inspect.signature(builder).parameters
+    kwargs = {k: v for k, v in kwargs.items() if k in accepted or k not in _DRAWING_ONLY}
+    return builder(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1258,6 +2151,8 @@ def _write_atomically(target: Path, payload: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+        # mkstemp makes the file private; a figure is published like the HTML beside it
+        os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from ..stats.growth import growth_model
 from ..stats.panel import attrition_table, paired_change
 from ..stats.programme import event_study, programme_design_problem, programme_effect
 from ..stats.targets import target_attainment
-from . import figures, narrative, summaries
+from . import narrative, summaries
 from .document import Document, KeyFigure
 from .locale import t
 from .numbers import format_ci, format_p, format_pct, format_pp, format_pp_short
@@ -164,13 +164,10 @@ def add_change(doc: Document, ctx: FollowUpContext) -> None:
         export=change,
     )  # fmt: skip
     overall = ctx.panel[ctx.panel["level"] == "overall"]
-    doc.figure(
-        figures.slopegraph(overall, lang, baseline_year=ctx.baseline,
-                           follow_up_year=ctx.follow_up, title=""),
-        "slopegraph",
+    doc.plot(
+        "slopegraph", overall, lang, baseline_year=ctx.baseline, follow_up_year=ctx.follow_up,
+        title="", name="slopegraph",
         caption=t("change.figure", lang, baseline=ctx.baseline, follow_up=ctx.follow_up),
-        alt=t("change.alt", lang, n=len(overall), baseline=ctx.baseline, follow_up=ctx.follow_up,
-              n_up=int((overall["change"] > 0).sum()), n_down=int((overall["change"] < 0).sum())),
     )  # fmt: skip
 
 
@@ -190,11 +187,10 @@ def add_growth(doc: Document, ctx: FollowUpContext) -> None:
     )
     trend = summaries.trend_frame(ctx.index_by_year, ctx.growth, lang)
     years = ctx.index_by_year["year"]
-    doc.figure(
-        figures.trend_lines(trend, lang, group_col="series", target=ctx.target, title=""),
-        "trend", caption=t("growth.figure", lang, first_year=years.min(), last_year=years.max()),
-        alt=t("growth.alt", lang, first_year=years.min(), last_year=years.max(),
-              slope=format_pp(slope["estimate"], lang, 2), target_pct=ctx.target),
+    doc.plot(
+        "trend_lines", trend, lang, group_col="series", target=ctx.target, title="",
+        name="trend", caption=t("growth.figure", lang, first_year=years.min(),
+                                last_year=years.max()),
     )  # fmt: skip
     doc.table(
         select(frame[frame["term"] == "year"].rename(columns={"estimate": "slope"}),

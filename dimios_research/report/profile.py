@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import figures, summaries
+from . import summaries
 from .document import Document, KeyFigure
 from .locale import t
 from .numbers import format_number, format_pct
@@ -75,12 +75,10 @@ def add_ranks(doc: Document, results: Results, profile) -> None:
     lang, name = doc.lang, profile.attributes["name"]
     ranks = profile.ranks
     doc.heading(t("org.ranks", lang))
-    doc.figure(
-        figures.profile_bars(ranks.rename(columns={"score_pct": "estimate"}), lang,
-                             reference_col="mean_peers", title=""),
-        "profile_ranks", caption=t("org.ranks.figure", lang, name=name, year=profile.year),
-        alt=t("org.ranks.alt", lang, name=name, n=len(ranks),
-              n_above=int((ranks["score_pct"] > ranks["mean_peers"]).sum())),
+    doc.plot(
+        "profile_bars", ranks.rename(columns={"score_pct": "estimate"}), lang,
+        reference_col="mean_peers", estimate_label=name, title="", name="profile_ranks",
+        caption=t("org.ranks.figure", lang, name=name, year=profile.year),
     )  # fmt: skip
     doc.table(
         select(ranks, ["label", "score_pct", "ci_low", "ci_high", "mean_all", "percentile_all",
@@ -94,13 +92,10 @@ def add_map(doc: Document, results: Results, profile) -> None:
     lang, scores = doc.lang, results.scores
     doc.heading(t("org.map", lang))
     rounds = summaries.round_types(scores, profile.year)
-    doc.figure(
-        figures.quadrant_map(rounds, lang, cut=scores.parameters["cut"],
-                             highlight=profile.organisation_id, title=""),
-        "quadrant_map", caption=t("org.map.figure", lang, name=profile.attributes["name"],
-                                  year=profile.year),
-        alt=t("org.map.alt", lang, name=profile.attributes["name"], n=len(rounds),
-              maturity_type=t(f"maturity_type.{profile.attributes['maturity_type']}", lang)),
+    doc.plot(
+        "quadrant_map", rounds, lang, cut=scores.parameters["cut"],
+        highlight=profile.organisation_id, title="", name="quadrant_map",
+        caption=t("org.map.figure", lang, name=profile.attributes["name"], year=profile.year),
     )  # fmt: skip
 
 
@@ -124,12 +119,10 @@ def add_trend(doc: Document, results: Results, profile) -> None:
     doc.heading(t("org.trend", lang))
     years = sorted(trend["year"].unique())
     if len(years) > 1:
-        doc.figure(
-            figures.trend_lines(trend.rename(columns={"score_pct": "estimate"}), lang,
-                                group_col="label", ylabel=t("axis.score_pct", lang), title=""),
-            "trend", caption=t("org.trend.figure", lang, name=profile.attributes["name"]),
-            alt=t("org.trend.alt", lang, n_rounds=len(years), first_year=years[0],
-                  last_year=years[-1]),
+        doc.plot(
+            "trend_lines", trend.rename(columns={"score_pct": "estimate"}), lang,
+            group_col="label", ylabel=t("axis.score_pct", lang), title="", name="trend",
+            caption=t("org.trend.figure", lang, name=profile.attributes["name"]),
         )  # fmt: skip
     else:
         doc.paragraph(t("org.trend.single", lang, year=years[0]))

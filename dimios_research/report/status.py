@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ..stats import indices, reliability
-from . import figures, narrative, summaries
+from . import narrative, summaries
 from .document import Document, KeyFigure
 from .locale import t
 from .numbers import format_ci, format_pct, format_pp_short
@@ -190,11 +190,9 @@ def add_national(doc: Document, ctx: StatusContext) -> None:
     doc.heading(t("national", lang))
     doc.paragraph(t("national.text", lang))
     first, last = by_year.iloc[0], by_year.iloc[-1]
-    doc.figure(
-        figures.trend_lines(by_year, lang, target=ctx.target, title=""), "national_trend",
+    doc.plot(
+        "trend_lines", by_year, lang, target=ctx.target, title="", name="national_trend",
         caption=t("national.figure", lang, first_year=first["year"], last_year=last["year"]),
-        alt=t("national.alt", lang, first_year=first["year"], last_year=last["year"],
-              first_pct=first["estimate"], last_pct=last["estimate"], target_pct=ctx.target),
     )  # fmt: skip
     columns = ["year", "estimate", "ci_low", "ci_high", "n_organisations", "n_respondents"]
     doc.table(
@@ -245,16 +243,9 @@ def add_profile(doc: Document, ctx: StatusContext) -> None:
     doc.paragraph(t("profile.text", lang))
     for level in ("dimension", "category", "capability"):
         profile = ctx.profile(level)
-        high, low = (
-            profile.loc[profile["estimate"].idxmax()],
-            profile.loc[profile["estimate"].idxmin()],
-        )
-        doc.figure(
-            figures.profile_bars(profile, lang, title=""), f"profile_{level}",
+        doc.plot(
+            "profile_bars", profile, lang, title="", name=f"profile_{level}",
             caption=t(f"profile.figure.{level}", lang, year=ctx.year),
-            alt=t("profile.alt", lang, n=len(profile), level=t(f"level.plural.{level}", lang),
-                  high=high["label"], high_pct=high["estimate"], low=low["label"],
-                  low_pct=low["estimate"]),
         )  # fmt: skip
         columns = ["label", "parent_label", "estimate", "ci_low", "ci_high", "n_organisations"]
         if level == "dimension":
@@ -281,13 +272,9 @@ def add_spread(doc: Document, ctx: StatusContext) -> None:
         labels=unit_labels(ctx.codebook, lang), export=spread,
     )  # fmt: skip
     overall = summaries.organisation_scores(ctx.scores, ctx.year)
-    groups = overall.groupby("type", observed=True)["score_pct"]
-    doc.figure(
-        figures.distribution_by_group(overall, "score_pct", "type", lang, seed=ctx.seed, title=""),
-        "overall_by_organisation_type",
-        caption=t("spread.figure", lang, year=ctx.year),
-        alt=t("spread.alt", lang, n_groups=groups.ngroups, n=len(overall),
-              low_pct=overall["score_pct"].min(), high_pct=overall["score_pct"].max()),
+    doc.plot(
+        "distribution_by_group", overall, "score_pct", "type", lang, seed=ctx.seed, title="",
+        name="overall_by_organisation_type", caption=t("spread.figure", lang, year=ctx.year),
     )  # fmt: skip
 
 
@@ -298,12 +285,9 @@ def add_types(doc: Document, ctx: StatusContext) -> None:
     doc.paragraph(t("types.text", lang, cut_pct=ctx.scores.parameters.get("cut", 50.0)))
     doc.paragraph(narrative.type_distribution_sentence(types.set_index("maturity_type")["n"], lang))
     rounds = summaries.round_types(ctx.scores, ctx.year)
-    doc.figure(
-        figures.quadrant_map(rounds, lang, cut=ctx.scores.parameters.get("cut", 50.0), title=""),
-        "quadrant_map", caption=t("types.figure", lang, year=ctx.year),
-        alt=t("types.alt", lang, n=len(rounds), **{
-            f"n_{k.lower()}": int(v) for k, v in types.set_index("maturity_type")["n"].items()
-        }),
+    doc.plot(
+        "quadrant_map", rounds, lang, cut=ctx.scores.parameters.get("cut", 50.0), title="",
+        name="quadrant_map", caption=t("types.figure", lang, year=ctx.year),
     )  # fmt: skip
     doc.table(
         select(types, ["maturity_type", "name", "n", "share_pct"]), "maturity_types",
@@ -314,11 +298,9 @@ def add_types(doc: Document, ctx: StatusContext) -> None:
         for row in types.itertuples()
     ])  # fmt: skip
     matrix = summaries.capability_by_type(ctx.scores, ctx.year, ctx.codebook, lang)
-    doc.figure(
-        figures.heatmap(matrix, lang, title=""), "capability_by_type",
-        caption=t("types.heatmap", lang, year=ctx.year),
-        alt=t("types.heatmap_alt", lang, n_rows=matrix.shape[0], n_columns=matrix.shape[1],
-              low_pct=float(matrix.min().min()), high_pct=float(matrix.max().max())),
+    doc.plot(
+        "heatmap", matrix, lang, center=float(ctx.index["estimate"]), title="",
+        name="capability_by_type", caption=t("types.heatmap", lang, year=ctx.year),
     )  # fmt: skip
 
 

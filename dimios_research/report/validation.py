@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..stats import reliability
-from . import figures, summaries
+from . import summaries
 from .document import Document, KeyFigure
 from .locale import t
 from .numbers import format_number
@@ -190,15 +190,10 @@ def add_correlations(doc: Document, ctx: ValidationContext) -> None:
     doc.paragraph(t("validation.correlations.text", lang))
     for category in codebook.units_at("category"):
         corr = summaries.item_correlations(ctx.answers, codebook, category, level="category")
-        values = corr.to_numpy()[~pd.DataFrame(corr).isna().to_numpy()]
-        off = values[values < 0.999999]
         label = codebook.label("category", category, lang)
-        doc.figure(
-            figures.correlation_heatmap(corr, lang, title=""), f"item_correlations_{category}",
+        doc.plot(
+            "correlation_heatmap", corr, lang, title="", name=f"item_correlations_{category}",
             caption=t("validation.correlations.figure", lang, category=label, year=ctx.year),
-            alt=t("validation.correlations.alt", lang, category=label, n=corr.shape[0],
-                  low=format_number(off.min() if off.size else float("nan"), lang, 2),
-                  high=format_number(off.max() if off.size else float("nan"), lang, 2)),
         )  # fmt: skip
 
 
