@@ -48,6 +48,8 @@ __all__ = [
     "write_dataset",
     "COUNTIES",
     "DEFAULT_PARTICIPANTS",
+    "PARTICIPATION_TYPE",
+    "PARTICIPATION_SIZE",
 ]
 
 #: Swedish counties (län) with their number of municipalities (sums to 290).
@@ -85,6 +87,11 @@ _SIZE_EFFECT = {"XS": -3.0, "S": -1.5, "M": 0.0, "L": 1.5, "XL": 3.0}
 SIZE_CUTS = (500, 2_000, 5_000, 10_000)
 _MEDIAN_EMPLOYEES = {"kommun": 1_500, "region": 8_000, "myndighet": 800, "annan": 300}
 _RESPONDENTS_BY_SIZE = {"XS": 8, "S": 20, "M": 32, "L": 45, "XL": 60}
+#: Relative chance that an organisation of a type (size class) fills a free place in a round:
+#: large municipalities and regions take part more often than small ones and than agencies,
+#: so the participants' mean is a biased estimate of the register's (assumption).
+PARTICIPATION_TYPE = {"kommun": 1.0, "region": 1.5, "myndighet": 0.5, "annan": 0.3}
+PARTICIPATION_SIZE = {"XS": 0.3, "S": 0.6, "M": 1.0, "L": 1.8, "XL": 3.0}
 _ROLES = ("chef", "strateg", "verksamhetsutvecklare", "IT-ledning")
 _COMMENTS = (
     "Vi behöver mer tid för att följa upp nyttan med våra digitala satsningar.",
@@ -105,6 +112,10 @@ class SimulationTruth:
     national : pandas.DataFrame
         ``year, capability, legacy, overall``: mean of the true scores over the
         participating organisations of each round.
+    population : pandas.DataFrame
+        ``year, capability, legacy, overall, n_organisations``: mean of the true scores over
+        *every* organisation of the register in each round (participating or not), the
+        quantity a weighted national index estimates.
     trend_per_year : float
         True yearly change of every organisation's latent maturity (points).
     programme_effect : float
@@ -119,6 +130,7 @@ class SimulationTruth:
 
     organisations: pd.DataFrame
     national: pd.DataFrame
+    population: pd.DataFrame
     trend_per_year: float
     programme_effect: float
     random_effect_sd: float
@@ -219,8 +231,13 @@ def _participation(
     participants: dict[int, int],
     programme_start: np.ndarray,
     keep_rate: float,
+    propensity: np.ndarray | None = None,
 ) -> dict[int, np.ndarray]:
-    """Organisations measured per round: panel with attrition plus new entrants."""
+    """Organisations measured per round: panel with attrition plus new entrants.
+
+    Free places are filled from the organisations not yet chosen, with probabilities
+    proportional to ``propensity`` (equal chances when None).
+    """
     chosen: dict[int, np.ndarray] = {}
     previous = np.array([], dtype=int)
     for year, target in sorted(participants.items()):
@@ -238,7 +255,8 @@ def _participation(
         room = target - len(current)
         if room > 0:
             pool = np.setdiff1d(np.arange(n_orgs), current)
-            current = np.union1d(current, rng.choice(pool, size=room, replace=False))
+            p = None if propensity is None else propensity[pool] / propensity[pool].sum()
+            current = np.union1d(current, rng.choice(pool, size=room, replace=False, p=p))
         chosen[year] = np.sort(current)
         previous = chosen[year]
     return chosen
@@ -261,6 +279,7 @@ def simulate(
     answer_noise_sd: float = 0.7,
     respondents_per_org: float = 1.0,
     keep_rate: float = 0.8,
+    participation_bias: float = 1.0,
     dont_know_max: float = 0.08,
     nonresponse: float = 0.02,
     personal_data: bool = False,
@@ -301,6 +320,12 @@ def simulate(
         the published 2022 sample had about 48 respondents per organisation).
     keep_rate : float
         Probability that an organisation measured in a round is measured again next round.
+    participation_bias : float
+        Strength of the selective participation: a free place in a round goes to an
+        organisation with probability proportional to
+        ``(PARTICIPATION_TYPE[type] * PARTICIPATION_SIZE[size_class]) ** participation_bias``
+        (default 1.0); 0 gives every organisation the same chance (the generator's draws are
+        then those of earlier versions).
     dont_know_max, nonresponse : float
         Item don't-know probabilities are uniform on (0, dont_know_max); nonresponse is the
         probability of a blank answer.
@@ -339,7 +364,13 @@ def simulate(
         rng, register, org_effect.mean(axis=1), programme_years, programme_share
     )
     register["programme_start"] = start
-    chosen = _participation(rng, n_orgs, participants, start, keep_rate)
+    propensity = None
+    if participation_bias != 0:
+        odds = register["type"].map(PARTICIPATION_TYPE) * register["size_class"].map(
+            PARTICIPATION_SIZE
+        )
+        propensity = odds.to_numpy(float) ** participation_bias
+    chosen = _participation(rng, n_orgs, participants, start, keep_rate, propensity)
 
     items = cb.items
     dims = ["capability", "legacy"]
@@ -370,20 +401,34 @@ def simulate(
             weights[d, members] = 1.0 / members.sum() / len(cats)
 
     truth_rows = []
+    population_rows = []
     response_frames = []
     for year in years:
         orgs = chosen[year]
         t = year - years[0]
-        treated = ~np.isnan(start[orgs]) & (start[orgs] <= year)
-        org_dim = (
+        # True scores of every organisation of the register (the population), then the
+        # participants' rows.
+        treated_all = ~np.isnan(start) & (start <= year)
+        org_dim_all = (
             np.array(baseline)[None, :]
-            + (type_effect[orgs] + size_effect[orgs])[:, None]
+            + (type_effect + size_effect)[:, None]
             + trend_per_year * t
-            + programme_effect * treated[:, None]
-            + org_effect[orgs]
-        )  # (orgs, 2)
-        org_cap = org_dim[:, cap_dim] + cap_offset[None, :] + org_cap_dev[orgs]
-        true_dim = org_cap @ weights.T
+            + programme_effect * treated_all[:, None]
+            + org_effect
+        )  # (all orgs, 2)
+        org_cap_all = org_dim_all[:, cap_dim] + cap_offset[None, :] + org_cap_dev
+        true_dim_all = org_cap_all @ weights.T
+        population_rows.append(
+            {
+                "year": year,
+                "capability": true_dim_all[:, 0].mean(),
+                "legacy": true_dim_all[:, 1].mean(),
+                "overall": true_dim_all.mean(axis=1).mean(),
+                "n_organisations": n_orgs,
+            }
+        )
+        org_cap = org_cap_all[orgs]
+        true_dim = true_dim_all[orgs]
         truth_rows.append(
             pd.DataFrame(
                 {
@@ -437,6 +482,7 @@ def simulate(
     truth = SimulationTruth(
         organisations=truth_orgs,
         national=national.mean(),
+        population=pd.DataFrame(population_rows),
         trend_per_year=trend_per_year,
         programme_effect=programme_effect,
         random_effect_sd=random_effect_sd,
