@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import linalg, optimize, stats
+from threadpoolctl import threadpool_limits
 
 from ..ingest import SurveyData
 from ..scoring import reverse_keyed
@@ -79,6 +80,14 @@ INVARIANCE_LEVELS = ("configural", "metric", "scalar")
 DELTA_CFI_MAX = 0.010
 #: ... and RMSEA rises by at most 0.015 from the less constrained model.
 DELTA_RMSEA_MAX = 0.015
+#: step of the finite differences of the FIML gradient (observed information)
+_HESSIAN_STEP = 1e-5
+#: convergence: largest gradient entry of the discrepancy per respondent
+_GRADIENT_TOL = 1e-7
+#: ... or below this when double precision allows no further decrease
+_GRADIENT_STALL_TOL = 1e-5
+_MAX_ITER = 20_000
+_MEMORY = 20
 _FIT_COLUMNS = [
     "chisq",
     "df",
@@ -202,7 +211,7 @@ class _Group:
 
     values: np.ndarray  # (n, p), NaN replaced by 0
     observed: np.ndarray  # (n, p) bool
-    blocks: tuple  # per number of missing items k > 0: (rows, missing item index (n_k, k))
+    blocks: tuple  # per number of missing items k > 0: (rows, missing (n_k, k), flat indices)
 
     @property
     def n(self) -> int:
@@ -216,7 +225,9 @@ def _group(values: np.ndarray) -> _Group:
     for k in np.unique(n_missing[n_missing > 0]):  # a handful of pattern sizes
         rows = np.flatnonzero(n_missing == k)
         missing = np.nonzero(~observed[rows])[1].reshape(len(rows), k)
-        blocks.append((rows, missing))
+        flat_rows = rows[:, None] * values.shape[1] + missing  # into the (n, p) matrix
+        flat_pairs = (missing[:, :, None] * values.shape[1] + missing[:, None, :]).ravel()
+        blocks.append((rows, missing, (flat_rows, flat_pairs)))
     return _Group(np.where(observed, values, 0.0), observed, tuple(blocks))
 
 
@@ -237,20 +248,23 @@ def _fiml(group: _Group, mu: np.ndarray, sigma: np.ndarray, with_gradient: bool 
     y = resid @ prec
     quad = np.einsum("ij,ij->i", resid, y)
     logdets = np.full(group.n, logdet)
-    z_full = np.zeros_like(resid)
-    b_sum = np.zeros((p, p))
-    for rows, missing in group.blocks:  # blocks by number of missing items
-        p_mm = prec[missing[:, :, None], missing[:, None, :]]
-        sign, log_pmm = np.linalg.slogdet(p_mm)
-        if np.any(sign <= 0):
+    z_full = np.zeros(resid.size)
+    b_sum = np.zeros(p * p)
+    for rows, missing, (flat_rows, flat_pairs) in group.blocks:  # by number of missing items
+        p_mm = prec.ravel()[flat_pairs].reshape(len(rows), missing.shape[1], -1)
+        try:
+            chol_mm = np.linalg.cholesky(p_mm)
+        except np.linalg.LinAlgError:
             return np.inf, None, None, None, None
         w = np.linalg.inv(p_mm)
-        y_m = np.take_along_axis(y[rows], missing, axis=1)
+        y_m = y.ravel()[flat_rows]
         z = np.einsum("nab,nb->na", w, y_m)
         quad[rows] -= np.einsum("na,na->n", y_m, z)
-        logdets[rows] += log_pmm
-        z_full[rows[:, None], missing] = z
-        np.add.at(b_sum, (missing[:, :, None], missing[:, None, :]), w)
+        logdets[rows] += 2 * np.log(np.diagonal(chol_mm, axis1=1, axis2=2)).sum(axis=1)
+        z_full[flat_rows] = z
+        b_sum += np.bincount(flat_pairs, weights=w.ravel(), minlength=p * p)
+    z_full = z_full.reshape(resid.shape)
+    b_sum = b_sum.reshape(p, p)
     value = float(np.sum(logdets + quad))
     if not with_gradient:
         filled = np.where(group.observed, group.values, mu - z_full)
@@ -333,18 +347,67 @@ def _start(spec: _Spec, moments) -> np.ndarray:
 
 
 def _minimise(objective, theta, args, scale):
-    result = optimize.minimize(
-        lambda x: tuple(np.asarray(v) / scale for v in objective(x, *args)),
-        theta,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": 20_000, "maxfun": 40_000, "ftol": 1e-15, "gtol": 1e-9},
-    )
-    return result.x, bool(result.success or np.max(np.abs(result.jac)) < 1e-6)
+    """Minimise objective / scale by L-BFGS with a backtracking (Armijo) line search.
+
+    A trial step where the implied covariance is not positive definite has an infinite
+    discrepancy and is simply halved, which scipy's L-BFGS-B line search does not tolerate.
+    Converged when the largest gradient entry per respondent is below ``_GRADIENT_TOL``.
+    """
+
+    def fun(x):
+        value, gradient = objective(x, *args)
+        return value / scale, gradient / scale
+
+    value, gradient = fun(theta)
+    history: list[tuple[np.ndarray, np.ndarray, float]] = []
+    for _ in range(_MAX_ITER):  # iterations of the optimiser
+        if np.max(np.abs(gradient)) < _GRADIENT_TOL:
+            return theta, True
+        direction = -_two_loop(gradient, history)
+        slope = gradient @ direction
+        if slope >= 0:  # not a descent direction: forget the curvature memory
+            history.clear()
+            direction, slope = -gradient, -(gradient @ gradient)
+        step = 1.0
+        while True:  # backtracking
+            trial = theta + step * direction
+            trial_value, trial_gradient = fun(trial)
+            if np.isfinite(trial_value) and trial_value <= value + 1e-4 * step * slope:
+                break
+            step *= 0.5
+            if step < 1e-16:
+                return theta, bool(np.max(np.abs(gradient)) < _GRADIENT_STALL_TOL)
+        if value - trial_value <= 1e-15 * abs(value):  # no progress left at double precision
+            flat = np.max(np.abs(trial_gradient)) < _GRADIENT_STALL_TOL
+            return (trial, True) if flat else (trial, False)
+        s_k, y_k = trial - theta, trial_gradient - gradient
+        if s_k @ y_k > 1e-12:
+            history.append((s_k, y_k, 1.0 / (s_k @ y_k)))
+            history = history[-_MEMORY:]
+        theta, value, gradient = trial, trial_value, trial_gradient
+    return theta, False
 
 
-def _fit(spec: _Spec, data: list[np.ndarray], missing: str) -> dict:
-    """Fit the model; the H0, H1 and baseline discrepancies and the moments for residuals."""
+def _two_loop(gradient: np.ndarray, history: list) -> np.ndarray:
+    """L-BFGS product of the inverse Hessian approximation with the gradient."""
+    q = gradient.copy()
+    alphas = []
+    for s_k, y_k, rho in reversed(history):
+        alpha = rho * (s_k @ q)
+        q -= alpha * y_k
+        alphas.append(alpha)
+    if history:
+        s_k, y_k, _ = history[-1]
+        q *= (s_k @ y_k) / (y_k @ y_k)
+    else:
+        q /= max(1.0, np.linalg.norm(gradient))
+    for (s_k, y_k, rho), alpha in zip(history, reversed(alphas)):
+        q += s_k * (alpha - rho * (y_k @ q))
+    return q
+
+
+def _prepare(data: list[np.ndarray], missing: str) -> dict:
+    """Per-group data, the saturated (H1) and baseline discrepancies and the H1 moments."""
     if missing == "listwise":
         data = [x[~np.isnan(x).any(axis=1)] for x in data]
     data = [x[~np.isnan(x).all(axis=1)] for x in data]
@@ -357,22 +420,87 @@ def _fit(spec: _Spec, data: list[np.ndarray], missing: str) -> dict:
         )
     if missing == "listwise":
         moments = [(len(x), x.mean(axis=0), np.cov(x, rowvar=False, bias=True)) for x in data]
-        h1 = sum(m[0] * (np.linalg.slogdet(m[2])[1] + p) for m in moments)
-        base = sum(m[0] * (np.sum(np.log(np.diag(m[2]))) + p) for m in moments)
-        theta, ok = _minimise(_complete_objective, _start(spec, moments), (spec, moments), n.sum())
-        h0 = _complete_objective(theta, spec, moments)[0]
-        return dict(theta=theta, h0=h0, h1=h1, base=base, moments=moments, n=n, ok=ok)
+        h1 = [m[0] * (np.linalg.slogdet(m[2])[1] + p) for m in moments]
+        base = [m[0] * (np.sum(np.log(np.diag(m[2]))) + p) for m in moments]
+        return dict(n=n, moments=moments, h1=h1, base=base, groups=None)
     groups = [_group(x) for x in data]
     saturated = [_saturated(group) for group in groups]
     moments = [(len(x), mu, sigma) for x, (mu, sigma, _) in zip(data, saturated)]
-    h1 = sum(s[2] for s in saturated)
     counts = [np.sum(g.observed, axis=0) for g in groups]
     variances = [np.nanvar(x, axis=0) for x in data]
-    base = sum(np.sum(c * (np.log(v) + 1)) for c, v in zip(counts, variances))
-    theta, _ = _minimise(_complete_objective, _start(spec, moments), (spec, moments), n.sum())
-    theta, ok = _minimise(_fiml_objective, theta, (spec, groups), n.sum())
-    h0 = _fiml_objective(theta, spec, groups)[0]
-    return dict(theta=theta, h0=h0, h1=h1, base=base, moments=moments, n=n, ok=ok, groups=groups)
+    base = [np.sum(c * (np.log(v) + 1)) for c, v in zip(counts, variances)]
+    return dict(n=n, moments=moments, h1=[s[2] for s in saturated], base=base, groups=groups)
+
+
+def _subset(prepared: dict, g: int) -> dict:
+    """The prepared data of one group."""
+    return {
+        key: (value if value is None else [value[g]]) if key != "n" else value[[g]]
+        for key, value in prepared.items()
+    }
+
+
+def _fit(spec: _Spec, prepared: dict, start: np.ndarray | None = None) -> dict:
+    """Fit the model to prepared data: estimates and the H0, H1 and baseline discrepancies."""
+    moments, groups, n = prepared["moments"], prepared["groups"], prepared["n"].sum()
+    theta = _start(spec, moments) if start is None else start
+    theta, ok = _minimise(_complete_objective, theta, (spec, moments), n)
+    if groups is None:
+        h0 = _complete_objective(theta, spec, moments)[0]
+    else:  # the complete-data fit to the EM moments is the start of the FIML fit
+        theta, ok = _minimise(_fiml_objective, theta, (spec, groups), n)
+        h0 = _fiml_objective(theta, spec, groups)[0]
+    return dict(
+        theta=theta,
+        h0=h0,
+        h1=sum(prepared["h1"]),
+        base=sum(prepared["base"]),
+        moments=moments,
+        n=prepared["n"],
+        ok=ok,
+        groups=groups,
+    )
+
+
+def _entry_values(spec: _Spec, theta: np.ndarray) -> dict:
+    """Value of every model matrix entry (fixed ones included)."""
+    mu, sigma, (lam, phi, kappa) = _implied(spec, theta)
+    p = spec.lam.shape[1]
+    return {
+        "lam": lam[:, np.arange(p), spec.factor],
+        "psi": theta[spec.psi],
+        "nu": theta[spec.nu],
+        "phi": phi,
+        "kappa": kappa,
+    }
+
+
+def _transfer(spec_from: _Spec, theta_from: np.ndarray, spec_to: _Spec) -> np.ndarray:
+    """Start values for ``spec_to``: each parameter is the mean of the entries it stands for."""
+    values = _entry_values(spec_from, theta_from)
+    total = np.zeros(spec_to.n_par)
+    count = np.zeros(spec_to.n_par)
+    for name in ("lam", "psi", "nu", "phi", "kappa"):
+        index = getattr(spec_to, name)
+        free = index >= 0
+        np.add.at(total, index[free], values[name][free])
+        np.add.at(count, index[free], 1.0)
+    return total / np.maximum(count, 1.0)
+
+
+def _fit_groups_separately(spec: _Spec, prepared: dict) -> np.ndarray:
+    """Configural start values: every group fitted on its own."""
+    n_groups = spec.lam.shape[0]
+    single = _spec(spec.factor, spec.phi.shape[1], 1, "configural")
+    theta = np.zeros(spec.n_par)
+    for g in range(n_groups):  # a handful of groups
+        estimate = _fit(single, _subset(prepared, g))["theta"]
+        values = _entry_values(single, estimate)
+        for name in ("lam", "psi", "nu", "phi", "kappa"):
+            index = getattr(spec, name)[g]
+            free = index >= 0
+            theta[index[free]] = values[name][0][free]
+    return theta
 
 
 def _rmsea_interval(chisq: float, df: int, n: int, n_groups: int) -> tuple[float, float]:
@@ -443,14 +571,14 @@ def _information(spec: _Spec, fitted: dict, missing: str) -> np.ndarray:
     """Expected (listwise) or observed (FIML, as lavaan) information matrix of the parameters."""
     theta = fitted["theta"]
     step = 1e-4
-    if missing == "fiml":  # Hessian of -log L by central differences of the analytic gradient
+    if missing == "fiml":  # Hessian of -log L by forward differences of the analytic gradient
+        base = _fiml_objective(theta, spec, fitted["groups"])[1]
         hessian = np.empty((spec.n_par, spec.n_par))
-        for a in range(spec.n_par):  # one gradient pair per parameter
+        for a in range(spec.n_par):  # one gradient per parameter
             shift = np.zeros(spec.n_par)
-            shift[a] = step
+            shift[a] = _HESSIAN_STEP
             up = _fiml_objective(theta + shift, spec, fitted["groups"])[1]
-            down = _fiml_objective(theta - shift, spec, fitted["groups"])[1]
-            hessian[:, a] = (up - down) / (4 * step)  # d2(-log L) = d2(F) / 2
+            hessian[:, a] = (up - base) / (2 * _HESSIAN_STEP)  # d2(-log L) = d2(F) / 2
         return (hessian + hessian.T) / 2
     # Sigma and mu are at most quadratic in the parameters: central differences are exact
     shifts = np.eye(spec.n_par) * step
@@ -588,8 +716,10 @@ def cfa_model(
     names, items, factor = _factor_layout(answers, factors)
     values = answers[items].to_numpy(dtype=float)
     spec = _spec(factor, len(names), 1, "configural")
-    fitted = _fit(spec, [values], missing)
-    measures = _fit_measures(spec, fitted, with_means=missing == "fiml")
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only cost
+        fitted = _fit(spec, _prepare([values], missing))
+        measures = _fit_measures(spec, fitted, with_means=missing == "fiml")
+        loadings = _loadings_table(spec, fitted, items, names, missing, se)
     fit = pd.DataFrame([{**measures, "missing": missing, "converged": fitted["ok"]}])
     theta = fitted["theta"]
     lower = np.tril_indices(len(names), -1)
@@ -602,7 +732,7 @@ def cfa_model(
     )
     return CFAResult(
         fit=fit,
-        loadings=_loadings_table(spec, fitted, items, names, missing, se),
+        loadings=loadings,
         factor_correlations=correlations,
     )
 
@@ -655,14 +785,21 @@ def invariance_table(
     if len(levels) < 2:
         raise ValueError(f"measurement invariance needs at least 2 groups in {group!r}.")
     data = [answers.loc[answers[group] == g, items].to_numpy(dtype=float) for g in levels]
-    rows = []
-    for level in INVARIANCE_LEVELS:  # three models
-        spec = _spec(factor, len(names), len(levels), level)
-        fitted = _fit(spec, data, missing)
-        measures = _fit_measures(spec, fitted, with_means=True)
-        rows.append(
-            {"model": level, **measures, "n_groups": len(levels), "converged": fitted["ok"]}
-        )
+    rows, previous = [], None
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only cost
+        prepared = _prepare(data, missing)
+        for level in INVARIANCE_LEVELS:  # three nested models, each started from the last
+            spec = _spec(factor, len(names), len(levels), level)
+            if previous is None:
+                start = _fit_groups_separately(spec, prepared)
+            else:
+                start = _transfer(previous[0], previous[1], spec)
+            fitted = _fit(spec, prepared, start)
+            previous = (spec, fitted["theta"])
+            measures = _fit_measures(spec, fitted, with_means=True)
+            rows.append(
+                {"model": level, **measures, "n_groups": len(levels), "converged": fitted["ok"]}
+            )
     table = pd.DataFrame(rows)
     table["delta_cfi"] = table["cfi"].diff()
     table["delta_rmsea"] = table["rmsea"].diff()
