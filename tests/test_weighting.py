@@ -163,7 +163,9 @@ def test_weights_reproduce_the_frame_counts(fixture):
     assert post.sum() == pytest.approx(len(frame), abs=1e-9)
     expected = frame["stratum"].value_counts().to_dict()
     assert weighted_counts(post, "stratum").to_dict() == pytest.approx(expected, abs=1e-9)
-    raked = calibration_weights(sample, frame, weighting="raked", value="score", min_cell=3)
+    raked = calibration_weights(
+        sample, frame, weighting="raked", value="score", min_cell=3, tol=1e-10
+    )
     for column in ("type", "size_class", "county"):
         expected = frame[column].astype(str).value_counts().to_dict()
         assert weighted_counts(raked.weights, column).to_dict() == pytest.approx(expected, abs=1e-7)
