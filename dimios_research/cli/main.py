@@ -47,18 +47,11 @@ def cli() -> None:
 def simulate(seed: int, out_dir: str, personal_data: bool, defects: bool) -> None:
     """Simulate survey rounds with known truth and write them as raw files."""
     from ..simulation.survey import simulate as run_simulation
-    from ..simulation.survey import write_dataset
+    from ..simulation.survey import write_dataset, write_truth
 
     sim = run_simulation(seed=seed, personal_data=personal_data, defects=defects)
     paths = write_dataset(sim, out_dir)
-    truth = Path(out_dir) / "truth"
-    truth.mkdir(exist_ok=True)
-    sim.truth.organisations.to_csv(
-        truth / "organisation_truth.csv", index=False, float_format="%.6f", lineterminator="\n"
-    )
-    sim.truth.national.to_csv(
-        truth / "national_truth.csv", index=False, float_format="%.6f", lineterminator="\n"
-    )
+    truth = write_truth(sim, out_dir)
     for path in paths:
         click.echo(f"wrote {path}")
     click.echo(f"wrote {truth}/ (ground truth)")

@@ -3,6 +3,6 @@
 >>> from dimios_research.simulation import simulate
 """
 
-from .survey import SimulatedSurvey, SimulationTruth, simulate, write_dataset
+from .survey import SimulatedSurvey, SimulationTruth, simulate, write_dataset, write_truth
 
-__all__ = ["SimulatedSurvey", "SimulationTruth", "simulate", "write_dataset"]
+__all__ = ["SimulatedSurvey", "SimulationTruth", "simulate", "write_dataset", "write_truth"]

@@ -46,8 +46,11 @@ __all__ = [
     "SimulatedSurvey",
     "simulate",
     "write_dataset",
+    "write_truth",
     "COUNTIES",
     "DEFAULT_PARTICIPANTS",
+    "PARTICIPATION_TYPE",
+    "PARTICIPATION_SIZE",
 ]
 
 #: Swedish counties (län) with their number of municipalities (sums to 290).
@@ -85,6 +88,11 @@ _SIZE_EFFECT = {"XS": -3.0, "S": -1.5, "M": 0.0, "L": 1.5, "XL": 3.0}
 SIZE_CUTS = (500, 2_000, 5_000, 10_000)
 _MEDIAN_EMPLOYEES = {"kommun": 1_500, "region": 8_000, "myndighet": 800, "annan": 300}
 _RESPONDENTS_BY_SIZE = {"XS": 8, "S": 20, "M": 32, "L": 45, "XL": 60}
+#: Relative chance that an organisation of a type (size class) fills a free place in a round:
+#: large municipalities and regions take part more often than small ones and than agencies,
+#: so the participants' mean is a biased estimate of the register's (assumption).
+PARTICIPATION_TYPE = {"kommun": 1.0, "region": 1.5, "myndighet": 0.5, "annan": 0.3}
+PARTICIPATION_SIZE = {"XS": 0.3, "S": 0.6, "M": 1.0, "L": 1.8, "XL": 3.0}
 _ROLES = ("chef", "strateg", "verksamhetsutvecklare", "IT-ledning")
 _COMMENTS = (
     "Vi behöver mer tid för att följa upp nyttan med våra digitala satsningar.",
@@ -105,6 +113,10 @@ class SimulationTruth:
     national : pandas.DataFrame
         ``year, capability, legacy, overall``: mean of the true scores over the
         participating organisations of each round.
+    population : pandas.DataFrame
+        ``year, capability, legacy, overall, n_organisations``: mean of the true scores over
+        *every* organisation of the register in each round (participating or not), the
+        quantity a weighted national index estimates.
     trend_per_year : float
         True yearly change of every organisation's latent maturity (points).
     programme_effect : float
@@ -119,6 +131,7 @@ class SimulationTruth:
 
     organisations: pd.DataFrame
     national: pd.DataFrame
+    population: pd.DataFrame
     trend_per_year: float
     programme_effect: float
     random_effect_sd: float
@@ -219,8 +232,13 @@ def _participation(
     participants: dict[int, int],
     programme_start: np.ndarray,
     keep_rate: float,
+    propensity: np.ndarray | None = None,
 ) -> dict[int, np.ndarray]:
-    """Organisations measured per round: panel with attrition plus new entrants."""
+    """Organisations measured per round: panel with attrition plus new entrants.
+
+    Free places are filled from the organisations not yet chosen, with probabilities
+    proportional to ``propensity`` (equal chances when None).
+    """
     chosen: dict[int, np.ndarray] = {}
     previous = np.array([], dtype=int)
     for year, target in sorted(participants.items()):
@@ -238,7 +256,8 @@ def _participation(
         room = target - len(current)
         if room > 0:
             pool = np.setdiff1d(np.arange(n_orgs), current)
-            current = np.union1d(current, rng.choice(pool, size=room, replace=False))
+            p = None if propensity is None else propensity[pool] / propensity[pool].sum()
+            current = np.union1d(current, rng.choice(pool, size=room, replace=False, p=p))
         chosen[year] = np.sort(current)
         previous = chosen[year]
     return chosen
@@ -261,6 +280,7 @@ def simulate(
     answer_noise_sd: float = 0.7,
     respondents_per_org: float = 1.0,
     keep_rate: float = 0.8,
+    participation_bias: float = 1.0,
     dont_know_max: float = 0.08,
     nonresponse: float = 0.02,
     personal_data: bool = False,
@@ -301,6 +321,11 @@ def simulate(
         the published 2022 sample had about 48 respondents per organisation).
     keep_rate : float
         Probability that an organisation measured in a round is measured again next round.
+    participation_bias : float
+        Strength of the selective participation: a free place in a round goes to an
+        organisation with probability proportional to
+        ``(PARTICIPATION_TYPE[type] * PARTICIPATION_SIZE[size_class]) ** participation_bias``
+        (default 1.0); 0 gives every organisation the same chance.
     dont_know_max, nonresponse : float
         Item don't-know probabilities are uniform on (0, dont_know_max); nonresponse is the
         probability of a blank answer.
@@ -337,7 +362,10 @@ def simulate(
         rng, register, org_effect.mean(axis=1), programme_years, programme_share
     )
     register["programme_start"] = start
-    chosen = _participation(rng, len(register), participants, start, keep_rate)
+    chosen = _participation(
+        rng, len(register), participants, start, keep_rate,
+        _propensity(register, participation_bias),
+    )  # fmt: skip
     model = _model(rng, cb, register, org_effect, capability_sd, dont_know_max)
     effects = {
         "baseline": np.array(baseline),
@@ -357,10 +385,12 @@ def simulate(
     if defects:
         responses, defect_counts = _inject_defects(rng, responses, cb.item_ids)
     truth_orgs = pd.concat([round_.truth for round_ in rounds], ignore_index=True)
+    population = pd.DataFrame([round_.population for round_ in rounds])
     national = truth_orgs.groupby("year", as_index=False)[["capability", "legacy", "overall"]]
     truth = SimulationTruth(
         organisations=truth_orgs,
         national=national.mean(),
+        population=population,
         trend_per_year=trend_per_year,
         programme_effect=programme_effect,
         random_effect_sd=random_effect_sd,
@@ -372,6 +402,14 @@ def simulate(
     return SimulatedSurvey(
         responses=responses, organisations=register[_REGISTER_COLUMNS], truth=truth, codebook=cb
     )
+
+
+def _propensity(register: pd.DataFrame, bias: float) -> np.ndarray | None:
+    """Relative chances of taking part (None: equal chances, when ``bias`` is 0)."""
+    if bias == 0:
+        return None
+    odds = register["type"].map(PARTICIPATION_TYPE) * register["size_class"].map(PARTICIPATION_SIZE)
+    return odds.to_numpy(float) ** bias
 
 
 _REGISTER_COLUMNS = [
@@ -405,6 +443,7 @@ class _Model:
 class _Round:
     year: int
     truth: pd.DataFrame
+    population: dict  # means of the true scores over the whole register
     codes: np.ndarray  # (respondents, items), NaN for blank
     org_ids: np.ndarray  # organisation of every respondent
     within: np.ndarray  # respondent number within its organisation
@@ -462,16 +501,23 @@ def _simulate_round(
     noise: dict,
 ) -> _Round:
     """True scores of the participating organisations and their respondents' answer codes."""
-    treated = ~np.isnan(m.start[orgs]) & (m.start[orgs] <= year)
+    # True scores of every organisation of the register (the population), then the
+    # participants' rows.
+    treated = ~np.isnan(m.start) & (m.start <= year)
     org_dim = (
         effects["baseline"][None, :]
-        + m.structural[orgs][:, None]
+        + m.structural[:, None]
         + effects["trend_per_year"] * t
         + effects["programme_effect"] * treated[:, None]
-        + m.org_effect[orgs]
-    )  # (orgs, 2)
-    org_cap = org_dim[:, m.cap_dim] + m.cap_offset[None, :] + m.org_cap_dev[orgs]
-    true_dim = org_cap @ m.weights.T
+        + m.org_effect
+    )  # (all organisations, 2)
+    org_cap_all = org_dim[:, m.cap_dim] + m.cap_offset[None, :] + m.org_cap_dev
+    true_all = org_cap_all @ m.weights.T
+    population = {
+        "year": year, "capability": true_all[:, 0].mean(), "legacy": true_all[:, 1].mean(),
+        "overall": true_all.mean(axis=1).mean(), "n_organisations": len(true_all),
+    }  # fmt: skip
+    org_cap, true_dim = org_cap_all[orgs], true_all[orgs]
     org_ids = m.register["organisation_id"].to_numpy()[orgs]
     truth = pd.DataFrame(
         {
@@ -495,7 +541,7 @@ def _simulate_round(
     codes[rng.random(codes.shape) < m.dont_know_p] = 0
     codes[rng.random(codes.shape) < noise["nonresponse"]] = np.nan
     within = np.arange(n_total) - np.repeat(np.cumsum(n_resp) - n_resp, n_resp) + 1
-    return _Round(year, truth, codes, org_ids[resp_org], within)
+    return _Round(year, truth, population, codes, org_ids[resp_org], within)
 
 
 def _response_frame(
@@ -603,3 +649,22 @@ def write_dataset(
     orgs.to_csv(register, index=False, encoding="utf-8", lineterminator="\n")
     written.append(register)
     return written
+
+
+def write_truth(sim: SimulatedSurvey, out_dir: str | Path) -> Path:
+    """Write the ground truth beside the data, under ``out_dir/truth``; return that folder.
+
+    ``organisation_truth.csv`` (true scores of the participants), ``national_truth.csv``
+    (their mean per round) and ``population_truth.csv`` (the register's mean per round, what
+    a weighted index estimates); six decimals, ``\\n`` line ends.
+    """
+    folder = Path(out_dir) / "truth"
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "organisation_truth.csv": sim.truth.organisations,
+        "national_truth.csv": sim.truth.national,
+        "population_truth.csv": sim.truth.population,
+    }
+    for name, frame in tables.items():
+        frame.to_csv(folder / name, index=False, float_format="%.6f", lineterminator="\n")
+    return folder
