@@ -888,6 +888,7 @@ def read_survey_dir(
     """Read a data directory: every response file plus ``organisations.{csv,xlsx,parquet}``.
 
     This is the layout the command line and the report notebooks use (``--data DIR``).
+    Files named ``inventory_*`` are DIOS system inventories and are skipped here.
     """
     folder = Path(data_dir)
     if not folder.is_dir():
@@ -904,6 +905,7 @@ def read_survey_dir(
         if p.suffix.lower() in RESPONSE_FILE_SUFFIXES
         and p.stem != "organisations"
         and not p.name.startswith(".")
+        and not p.name.lower().startswith("inventory_")  # DIOS inventories: io.inventory
     )
     if not responses:
         raise DataValidationError(f"{folder}: no response files next to the register")
