@@ -1,4 +1,4 @@
-"""Tests for dimios_research.longitudinal.
+"""Tests for dimios_research.stats.panel.
 
 Reference values come from R (tests/r/longitudinal_reference.R, lme4 + sandwich) on the
 fixture tests/r/longitudinal_panel.csv (written by tests/r/make_longitudinal_fixtures.py:

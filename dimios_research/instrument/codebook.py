@@ -152,7 +152,7 @@ def normalise_label(text: Any) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _bilingual(value: Any, where: str, source: str) -> dict[str, str]:
+def bilingual(value: Any, where: str, source: str) -> dict[str, str]:
     if isinstance(value, str):  # a single string serves both languages
         return {"sv": value, "en": value}
     if not isinstance(value, dict) or not all(value.get(lang) for lang in LANGUAGES):
@@ -162,33 +162,33 @@ def _bilingual(value: Any, where: str, source: str) -> dict[str, str]:
     return {lang: str(value[lang]) for lang in LANGUAGES}
 
 
-def _require(mapping: Any, key: str, where: str, source: str) -> Any:
+def require_key(mapping: Any, key: str, where: str, source: str) -> Any:
     if not isinstance(mapping, dict) or key not in mapping or mapping[key] in (None, ""):
         raise CodebookError(f"{source}: {where} has no '{key}'")
     return mapping[key]
 
 
-def _list_of(value: Any, what: str, where: str, source: str) -> list:
+def list_of(value: Any, what: str, where: str, source: str) -> list:
     if not isinstance(value, list) or not value:
         raise CodebookError(f"{source}: {where} needs a non-empty list of {what}")
     return value
 
 
-def _parse_scale(raw: dict, source: str) -> tuple[int, int, dict, tuple[int, ...], dict]:
-    scale = _require(raw, "scale", "the codebook", source)
+def parse_scale(raw: dict, source: str) -> tuple[int, int, dict, tuple[int, ...], dict]:
+    scale = require_key(raw, "scale", "the codebook", source)
     try:
-        scale_min = int(_require(scale, "min", "scale", source))
-        scale_max = int(_require(scale, "max", "scale", source))
+        scale_min = int(require_key(scale, "min", "scale", source))
+        scale_max = int(require_key(scale, "max", "scale", source))
     except (TypeError, ValueError) as exc:
         raise CodebookError(f"{source}: scale min and max must be integers") from exc
     if scale_max - scale_min < 1:
         raise CodebookError(
             f"{source}: bad scale: max ({scale_max}) must be greater than min ({scale_min})"
         )
-    raw_labels = _require(scale, "labels", "scale", source)
+    raw_labels = require_key(scale, "labels", "scale", source)
     labels = {}
     for code, text in raw_labels.items():
-        labels[int(code)] = _bilingual(text, f"scale label {code}", source)
+        labels[int(code)] = bilingual(text, f"scale label {code}", source)
     expected = set(range(scale_min, scale_max + 1))
     if set(labels) != expected:
         raise CodebookError(
@@ -203,7 +203,7 @@ def _parse_scale(raw: dict, source: str) -> tuple[int, int, dict, tuple[int, ...
             f"{source}: bad scale: don't-know code(s) {sorted(clash)} lie inside the answer "
             f"range {scale_min}–{scale_max}"
         )
-    dk_label = _bilingual(
+    dk_label = bilingual(
         dont_know.get("label", {"sv": "Vet ej", "en": "Don't know"}), "dont_know label", source
     )
     return scale_min, scale_max, labels, dk_codes, dk_label
@@ -213,26 +213,26 @@ def _walk_hierarchy(raw: dict, source: str) -> tuple[list[dict], list[dict]]:
     """Flatten dimensions → categories → capabilities → items into two row lists."""
     items: list[dict] = []
     units: list[dict] = []
-    dimensions = _list_of(raw.get("dimensions"), "dimensions", "the codebook", source)
+    dimensions = list_of(raw.get("dimensions"), "dimensions", "the codebook", source)
     for dim in dimensions:
-        dim_id = _require(dim, "id", "a dimension", source)
+        dim_id = require_key(dim, "id", "a dimension", source)
         units.append(_unit_row("dimension", dim_id, None, dim_id, dim, source))
         where = f"dimension '{dim_id}'"
-        for cat in _list_of(dim.get("categories"), "categories", where, source):
-            cat_id = _require(cat, "id", f"a category of {where}", source)
+        for cat in list_of(dim.get("categories"), "categories", where, source):
+            cat_id = require_key(cat, "id", f"a category of {where}", source)
             units.append(_unit_row("category", cat_id, dim_id, dim_id, cat, source))
             cat_where = f"category '{cat_id}'"
-            for cap in _list_of(cat.get("capabilities"), "capabilities", cat_where, source):
-                cap_id = _require(cap, "id", f"a capability of {cat_where}", source)
+            for cap in list_of(cat.get("capabilities"), "capabilities", cat_where, source):
+                cap_id = require_key(cap, "id", f"a capability of {cat_where}", source)
                 units.append(_unit_row("capability", cap_id, cat_id, dim_id, cap, source))
                 cap_where = f"capability '{cap_id}'"
-                for item in _list_of(cap.get("items"), "items", cap_where, source):
+                for item in list_of(cap.get("items"), "items", cap_where, source):
                     items.append(_item_row(item, cap_id, cat_id, dim_id, source))
     return items, units
 
 
 def _unit_row(level: str, unit: str, parent: str | None, dim: str, raw: dict, source: str):
-    label = _bilingual(_require(raw, "label", f"{level} '{unit}'", source), unit, source)
+    label = bilingual(require_key(raw, "label", f"{level} '{unit}'", source), unit, source)
     return {
         "level": level,
         "unit": str(unit),
@@ -244,7 +244,7 @@ def _unit_row(level: str, unit: str, parent: str | None, dim: str, raw: dict, so
 
 
 def _item_row(item: dict, cap: str, cat: str, dim: str, source: str) -> dict:
-    item_id = str(_require(item, "id", f"an item of capability '{cap}'", source))
+    item_id = str(require_key(item, "id", f"an item of capability '{cap}'", source))
     reverse = item.get("reverse", False)
     if not isinstance(reverse, bool):
         raise CodebookError(f"{source}: item '{item_id}': reverse must be true or false")
@@ -254,12 +254,12 @@ def _item_row(item: dict, cap: str, cat: str, dim: str, source: str) -> dict:
         "category": cat,
         "dimension": dim,
         "reverse": reverse,
-        "text_sv": str(_require(item, "text_sv", f"item '{item_id}'", source)),
-        "text_en": str(_require(item, "text_en", f"item '{item_id}'", source)),
+        "text_sv": str(require_key(item, "text_sv", f"item '{item_id}'", source)),
+        "text_en": str(require_key(item, "text_en", f"item '{item_id}'", source)),
     }
 
 
-def _check_unique(values: list[str], what: str, source: str) -> None:
+def check_unique(values: list[str], what: str, source: str) -> None:
     seen: set[str] = set()
     dupes = sorted({v for v in values if v in seen or seen.add(v)})
     if dupes:
@@ -308,7 +308,7 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     raw, sha256 = read_yaml_file(file, what="codebook file", error=CodebookError)
     if not isinstance(raw, dict):
         raise CodebookError(f"{source}: the codebook must be a YAML mapping")
-    scale_min, scale_max, labels, dk_codes, dk_label = _parse_scale(raw, source)
+    scale_min, scale_max, labels, dk_codes, dk_label = parse_scale(raw, source)
     item_rows, unit_rows = _walk_hierarchy(raw, source)
     units = pd.DataFrame(unit_rows)
     dims = units.loc[units["level"] == "dimension", "unit"].tolist()
@@ -318,17 +318,17 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             f"{source}: dimension(s) missing: {', '.join(missing)}; a DiMiOS instrument needs "
             f"both {REQUIRED_DIMENSIONS}"
         )
-    _check_unique(units["unit"].tolist(), "capability/category/dimension ids", source)
+    check_unique(units["unit"].tolist(), "capability/category/dimension ids", source)
     items = pd.DataFrame(item_rows)
-    _check_unique(items["item_id"].tolist(), "item ids", source)
+    check_unique(items["item_id"].tolist(), "item ids", source)
     clash = sorted(set(items["item_id"]) & set(units["unit"]))
     if clash:
         raise CodebookError(f"{source}: ids used for both an item and a unit: {clash}")
     return Codebook(
-        id=str(_require(raw, "id", "the codebook", source)),
-        version=str(_require(raw, "version", "the codebook", source)),
-        name=_bilingual(raw.get("name", raw.get("id")), "name", source),
-        notice=_bilingual(raw.get("notice", ""), "notice", source) if raw.get("notice") else {},
+        id=str(require_key(raw, "id", "the codebook", source)),
+        version=str(require_key(raw, "version", "the codebook", source)),
+        name=bilingual(raw.get("name", raw.get("id")), "name", source),
+        notice=bilingual(raw.get("notice", ""), "notice", source) if raw.get("notice") else {},
         illustrative=bool(raw.get("illustrative", False)),
         scale_min=scale_min,
         scale_max=scale_max,

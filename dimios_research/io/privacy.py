@@ -96,7 +96,7 @@ def pseudonymise(ids: pd.Series, key: str | bytes | None = None) -> pd.Series:
     return ids.astype("object").map(table, na_action="ignore")
 
 
-def _personal_by_name(column: str) -> str | None:
+def personal_kind_by_name(column: str) -> str | None:
     name = column.strip().casefold()
     for kind, pattern in _PERSONAL_NAME_PATTERNS.items():
         if re.search(pattern, name):
@@ -128,7 +128,7 @@ def drop_personal_columns(
     for col in frame.columns:
         if col in item_ids or col in ("organisation_id", "year"):
             continue  # answers and ids are checked cell by cell / pseudonymised
-        by_name = _personal_by_name(col) if col not in keep else None
+        by_name = personal_kind_by_name(col) if col not in keep else None
         if by_name:
             dropped[col] = f"personal data ({by_name}), recognised by name"
             continue

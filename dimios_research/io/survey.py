@@ -245,7 +245,7 @@ def _read_responses(
     return combined, dropped, ignored
 
 
-def _parse_year(values: pd.Series) -> pd.Series:
+def parse_year(values: pd.Series) -> pd.Series:
     text = values.astype(str).str.strip().str.replace(",", ".", regex=False)
     number = pd.to_numeric(text, errors="coerce")
     valid = number.notna() & (number == number.round()) & number.between(2000, 2100)
@@ -356,7 +356,7 @@ def _identify(raw: pd.DataFrame, pseudonym_key: str | bytes | None) -> pd.Series
     ids = raw["respondent_id"].astype(str).str.strip()
     raw["respondent_id"] = pseudonymise(ids.where(ids != ""), pseudonym_key)
     raw["organisation_id"] = raw["organisation_id"].astype(str).str.strip()
-    return _parse_year(raw["year"])
+    return parse_year(raw["year"])
 
 
 def _quarantine_reasons(
@@ -454,6 +454,7 @@ def read_survey_dir(
     """Read a data directory: every response file plus ``organisations.{csv,xlsx,parquet}``.
 
     This is the layout the command line and the report notebooks use (``--data DIR``).
+    Files named ``inventory_*`` are DIOS system inventories and are skipped here.
     """
     folder = Path(data_dir)
     if not folder.is_dir():
@@ -470,6 +471,7 @@ def read_survey_dir(
         if p.suffix.lower() in RESPONSE_FILE_SUFFIXES
         and p.stem != "organisations"
         and not p.name.startswith(".")
+        and not p.name.lower().startswith("inventory_")  # DIOS inventories: io.inventory
     )
     if not responses:
         raise DataValidationError(f"{folder}: no response files next to the register")

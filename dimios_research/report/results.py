@@ -56,7 +56,7 @@ class Results:
     scores : Scores
     aggregation : pandas.DataFrame
         rwg(j) and AD_M per organisation-round, dimension and category (see
-        :func:`dimios_research.agreement.aggregation_table`).
+        :func:`dimios_research.stats.agreement.aggregation_table`).
     icc : pandas.DataFrame
         ICC(1) and ICC(2) per round, level and unit.
     quarantine, cell_issues : pandas.DataFrame
@@ -65,7 +65,7 @@ class Results:
         Respondents wide (``year, organisation_id, respondent_id, role`` and raw item codes,
         not reverse-keyed; pseudonymised ids).
     item_distribution : pandas.DataFrame
-        See :func:`dimios_research.indices.item_distribution`.
+        See :func:`dimios_research.stats.indices.item_distribution`.
     codebook : Codebook
     manifest : dict
     """

@@ -5,8 +5,8 @@ modules (:mod:`~dimios_research.stats.indices`, :mod:`~dimios_research.stats.agr
 :mod:`~dimios_research.stats.compare`, :mod:`~dimios_research.stats.panel`, ...).
 The functions
 select and arrange results; they add no new estimators: national means come from
-:func:`dimios_research.indices.national_index`, ICC(1) from
-:func:`dimios_research.agreement.icc1`, and so on.
+:func:`dimios_research.stats.indices.national_index`, ICC(1) from
+:func:`dimios_research.stats.agreement.icc1`, and so on.
 
 Privacy
 -------
@@ -86,7 +86,7 @@ def filter_results(results: Results, org_types: Sequence[str] | None = None) -> 
     Parameters
     ----------
     results : Results
-        From :func:`dimios_research.results.load_or_score`.
+        From :func:`dimios_research.report.results.load_or_score`.
     org_types : sequence of {"kommun", "region", "myndighet", "annan"}, optional
         Organisation types to keep; ``None`` keeps everything (``results`` is returned as is).
 
@@ -95,7 +95,7 @@ def filter_results(results: Results, org_types: Sequence[str] | None = None) -> 
     Results
         A copy whose scores (respondents, organisations, types, register), aggregation
         diagnostics and answers hold only organisations of those types, and whose ICC table
-        is recomputed with :func:`dimios_research.agreement.icc_table` on the kept
+        is recomputed with :func:`dimios_research.stats.agreement.icc_table` on the kept
         respondents. ``item_distribution`` is an aggregate over all respondents and is kept
         unchanged.
 
@@ -226,7 +226,7 @@ def spread_table(scores: Scores, year: int, level: str = "dimension") -> pd.Data
         n_organisations`` (reportable), ``mean`` (of organisation scores), ``sd_between``
         (SD of organisation scores, ddof 1), ``mean_sd_within`` (mean over organisations of
         the respondent SD inside the organisation), ``min, q25, median, q75, max, iqr``
-        (of organisation scores) and ``icc1`` (:func:`dimios_research.agreement.icc1` of the
+        (of organisation scores) and ``icc1`` (:func:`dimios_research.stats.agreement.icc1` of the
         respondent scores of those organisations, group-size convention ``"mean"``).
 
     Notes
@@ -304,7 +304,7 @@ def profile_table(
     lang : {"sv", "en"}
         Language of ``label`` and ``parent_label``.
     n_boot, seed :
-        Passed to :func:`dimios_research.indices.national_index`.
+        Passed to :func:`dimios_research.stats.indices.national_index`.
 
     Returns
     -------
@@ -312,7 +312,7 @@ def profile_table(
         One row per unit: ``level, unit, label, parent, parent_label`` (the category of a
         capability, the dimension of a category, empty for a dimension), ``estimate, ci_low,
         ci_high, n_organisations, n_respondents`` and ``method``; ready for
-        :func:`dimios_research.plots.profile_bars` (``label_col="label"``).
+        :func:`dimios_research.report.figures.profile_bars` (``label_col="label"``).
     """
     check_lang(lang)
     year = scores.check_year(year)
@@ -388,7 +388,7 @@ def capability_by_type(
     Returns
     -------
     pandas.DataFrame
-        Wide matrix for :func:`dimios_research.plots.heatmap`: index ``capability_id``
+        Wide matrix for :func:`dimios_research.report.figures.heatmap`: index ``capability_id``
         (capability labels in ``lang``, codebook order, capabilities of both dimensions),
         columns ``organisation_type`` (kommun, region, ...; only types with reportable
         organisations), values the unweighted mean of the reportable organisations' scores.
@@ -415,8 +415,8 @@ def organisation_scores(
     """Reportable organisation scores of one round, level and unit with register attributes.
 
     :meth:`Scores.organisation_level` restricted to ``year`` (``type`` is the organisation
-    type); the input of :func:`dimios_research.compare.compare_groups` and
-    :func:`dimios_research.plots.distribution_by_group`.
+    type); the input of :func:`dimios_research.stats.compare.compare_groups` and
+    :func:`dimios_research.report.figures.distribution_by_group`.
     """
     year = scores.check_year(year)
     frame = scores.organisation_level(level, unit, reportable_only=True)
@@ -426,8 +426,8 @@ def organisation_scores(
 def round_types(scores: Scores, year: int) -> pd.DataFrame:
     """Reportable organisation-rounds of ``year`` from :attr:`Scores.types` (maturity ``type``).
 
-    The input of :func:`dimios_research.plots.quadrant_map`; non-reportable organisations are
-    left out, so they can be neither drawn nor labelled.
+    The input of :func:`dimios_research.report.figures.quadrant_map`; non-reportable
+    organisations are left out, so they can be neither drawn nor labelled.
     """
     return scores.reportable_types(scores.check_year(year))
 
@@ -442,7 +442,7 @@ def group_comparisons(
     method: str | Mapping[str, str] = "welch",
     p_adjust: str = "holm",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`dimios_research.compare.compare_groups` for several groupings of one round.
+    """:func:`dimios_research.stats.compare.compare_groups` for several groupings of one round.
 
     Parameters
     ----------
@@ -510,7 +510,8 @@ def agreement_summary(
     Parameters
     ----------
     aggregation : pandas.DataFrame
-        :attr:`Results.aggregation` (from :func:`dimios_research.agreement.aggregation_table`).
+        :attr:`Results.aggregation` (from
+        :func:`dimios_research.stats.agreement.aggregation_table`).
     scores : Scores
         Decides which organisation-rounds are reportable (only those are summarised).
     year : int
@@ -549,7 +550,7 @@ def icc_summary(
     Returns
     -------
     pandas.DataFrame
-        :func:`dimios_research.agreement.icc_table` rows (``year, level, unit,
+        :func:`dimios_research.stats.agreement.icc_table` rows (``year, level, unit,
         n_respondents, n_groups, group_size, icc1, icc2, group_size_convention``) for the
         given levels.
     """
@@ -578,7 +579,7 @@ def year_answers(results: Results, year: int) -> pd.DataFrame:
 def item_analysis_table(
     answers: pd.DataFrame, codebook: Codebook, level: str = "capability"
 ) -> pd.DataFrame:
-    """:func:`dimios_research.reliability.item_analysis` for every unit of a level.
+    """:func:`dimios_research.stats.reliability.item_analysis` for every unit of a level.
 
     Parameters
     ----------
@@ -1013,9 +1014,9 @@ def cohort_panel(
     Returns
     -------
     pandas.DataFrame
-        :func:`dimios_research.longitudinal.panel` of :func:`cohort_scores`: ``level, unit,
+        :func:`dimios_research.stats.panel.panel` of :func:`cohort_scores`: ``level, unit,
         organisation_id, baseline, follow_up, change, se_baseline, se_follow_up``; feed it to
-        :func:`~dimios_research.longitudinal.paired_change`.
+        :func:`~dimios_research.stats.panel.paired_change`.
     """
     frame = cohort_scores(scores, [baseline, follow_up], cohort, levels)
     return panel(
@@ -1033,14 +1034,14 @@ def trend_frame(
     index_by_year : pandas.DataFrame
         :func:`national_index_by_year`.
     growth : GrowthModelResult, optional
-        Its :meth:`~dimios_research.longitudinal.GrowthModelResult.predict` at the same years.
+        Its :meth:`~dimios_research.stats.panel.GrowthModelResult.predict` at the same years.
     lang : {"sv", "en"}
 
     Returns
     -------
     pandas.DataFrame
         ``series, year, estimate, ci_low, ci_high`` for
-        :func:`dimios_research.plots.trend_lines` with ``group_col="series"``.
+        :func:`dimios_research.report.figures.trend_lines` with ``group_col="series"``.
     """
     check_lang(lang)
     names = {
@@ -1070,10 +1071,10 @@ def national_index_by_year(
     seed: int = 0,
     org_types: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """:func:`dimios_research.indices.national_index` for several rounds, one row per round.
+    """:func:`dimios_research.stats.indices.national_index` for several rounds, one row per round.
 
-    Feeds :func:`dimios_research.longitudinal.target_attainment` and
-    :func:`dimios_research.plots.trend_lines`.
+    Feeds :func:`dimios_research.stats.panel.target_attainment` and
+    :func:`dimios_research.report.figures.trend_lines`.
     """
     years = scores.years if years is None else [scores.check_year(y) for y in years]
     frames = [

@@ -413,7 +413,7 @@ def score(
     Parameters
     ----------
     data : SurveyData
-        From :func:`dimios_research.ingest.read_survey`.
+        From :func:`dimios_research.io.survey.read_survey`.
     min_respondents : int, default 5
         Reporting threshold: organisation-rounds with fewer kept respondents get
         ``reportable = False``.

@@ -366,7 +366,7 @@ def index_change(
     both scores and the positive correlation between its rounds narrows the interval.
     ``resampling="independent"`` resamples each round on its own (the former method; right
     only when the rounds hold different organisations). For change within the same
-    organisations only use :func:`dimios_research.longitudinal.paired_change`.
+    organisations only use :func:`dimios_research.stats.panel.paired_change`.
 
     Returns
     -------

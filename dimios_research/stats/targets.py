@@ -129,7 +129,7 @@ def target_attainment(
         score_pct``, one row per organisation and round). Without ``growth``, the slope's
         sampling variance then comes from a joint bootstrap over organisations (an
         organisation measured in several rounds is resampled with all its rounds), as
-        :func:`dimios_research.indices.index_change` does; otherwise the rounds are taken
+        :func:`dimios_research.stats.indices.index_change` does; otherwise the rounds are taken
         as independent.
     n_boot, seed : int
         Bootstrap settings for ``org_scores`` (default 2,000 resamples, seed 0).
