@@ -47,9 +47,12 @@ _API: dict[str, str] = {
     "list_datasets": ".io.datasets",
     "dataset_path": ".io.datasets",
     "load_programme": ".io.programmes",
+    "read_inventory": ".io.inventory",
+    "read_inventory_dir": ".io.inventory",
     # scoring
     "score": ".scoring.survey",
     "Scores": ".scoring.scores",
+    "score_inventory": ".scoring.inventory",
     # statistics
     "national_index": ".stats.indices",
     "group_index": ".stats.indices",
@@ -75,6 +78,12 @@ _API: dict[str, str] = {
     "programme_design_problem": ".stats.programme",
     "target_attainment": ".stats.targets",
     "goal_attainment": ".stats.goals",
+    "staggered_did": ".stats.did",
+    "weighted_estimate": ".stats.weighting",
+    "cfa": ".stats.cfa",
+    "measurement_invariance": ".stats.cfa",
+    "polychoric": ".stats.polychoric",
+    "portfolio": ".stats.portfolio",
     # data with known truth
     "simulate": ".simulation.survey",
     # reports

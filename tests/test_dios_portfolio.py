@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from dios_helpers import DIOS, REGISTER, row, write_csv
 
-from dimios_research.io.inventory import load_inventory_dataset, read_inventory
+import dimios_research as dr
+from dimios_research.io.inventory import read_inventory
 from dimios_research.scoring.inventory import score_inventory
 from dimios_research.stats.indices import bootstrap_mean
 from dimios_research.stats.portfolio import (
@@ -244,7 +245,7 @@ def test_peers_exclude_organisations_below_the_threshold(hand):
 
 @pytest.fixture(scope="module")
 def demo(demo_scores):
-    return portfolio(score_inventory(load_inventory_dataset())), demo_scores
+    return portfolio(score_inventory(dr.load_dataset("demo", kind="inventory"))), demo_scores
 
 
 def test_dimios_link_on_demo(demo):

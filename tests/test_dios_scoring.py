@@ -10,8 +10,9 @@ import pytest
 import yaml
 from dios_helpers import DIOS, IMPORTANCE, QUALITY, REGISTER, row, write_csv
 
+import dimios_research as dr
 from dimios_research.instrument.dios import DEFAULT_DIOS_INSTRUMENT, load_dios_instrument
-from dimios_research.io.inventory import load_inventory_dataset, read_inventory
+from dimios_research.io.inventory import read_inventory
 from dimios_research.scoring.inventory import (
     TIME_CLASSES,
     classify_time,
@@ -159,7 +160,7 @@ def test_classify_time_table_and_errors():
 
 def test_matches_a_long_format_recomputation():
     """The matrix scoring agrees with a plain group-by on the tidy ratings (demo data)."""
-    data = load_inventory_dataset()
+    data = dr.load_dataset("demo", kind="inventory")
     scores = score_inventory(data)
     keys = ["organisation_id", "year", "system_id", "rater_role"]
     long = data.ratings.melt(id_vars=keys, value_vars=DIOS.rating_ids, var_name="rating")

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from dios_helpers import DIOS
 
-from dimios_research.io.inventory import load_inventory_dataset, read_inventory
+import dimios_research as dr
+from dimios_research.io.inventory import read_inventory
 from dimios_research.io.organisations import read_organisations
 from dimios_research.scoring.inventory import score_inventory
 from dimios_research.simulation.inventory import (
@@ -48,7 +49,7 @@ def test_bundled_demo_is_the_simulation(tmp_path):
 
 def test_demo_defects_and_personal_data_are_reported():
     sim = demo_inventory(DEMO)
-    data = load_inventory_dataset("demo")
+    data = dr.load_dataset("demo", kind="inventory")
     expected = dict(zip(sim.truth.defects["kind"], sim.truth.defects["count"]))
     report = data.report
     rows = {k: v for k, v in expected.items() if k in report.quarantine_reasons}
@@ -72,7 +73,7 @@ def test_demo_defects_and_personal_data_are_reported():
 
 
 def test_demo_reporting_threshold():
-    pf = portfolio(score_inventory(load_inventory_dataset("demo")))
+    pf = portfolio(score_inventory(dr.load_dataset("demo", kind="inventory")))
     small = pf.indicators[~pf.indicators["reportable"]]
     assert len(small) == 2 and small["n_rated"].max() < 5
     assert pf.indicators["reportable"].sum() == 38

@@ -21,6 +21,7 @@ CONTRACT = {
         "target": 55.0,
         "n_boot": 10000,
         "seed": 0,
+        "weighting": "poststratified",
     },
     "follow_up_report": {
         **COMMON,
@@ -41,6 +42,7 @@ CONTRACT = {
         "seed": 0,
     },
     "instrument_validation": {**COMMON, "year": None, "lang": "sv"},
+    "dios_report": {**COMMON, "year": None, "lang": "sv", "seed": 0},
     "tutorial": {**COMMON, "lang": "en"},
 }
 

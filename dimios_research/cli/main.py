@@ -195,9 +195,11 @@ def _score_summary(scores) -> str:
     return "\n".join(lines)
 
 
+from .dios import dios  # noqa: E402
 from .report import report  # noqa: E402
 
 cli.add_command(report)
+cli.add_command(dios)
 
 
 def main() -> None:

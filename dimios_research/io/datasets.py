@@ -53,7 +53,9 @@ _DATASETS = {
             "Simulated answers of respondents in Swedish municipalities, regions and state "
             "agencies to the illustrative instrument, five rounds with panel attrition and a "
             "support programme from 2021. Contains fake personal-data columns and a few "
-            "injected defects so that validation has something to show. See data/README.md."
+            "injected defects so that validation has something to show; a DIOS system "
+            "inventory of 2023 (inventory_2023.csv) for 40 of the organisations. See "
+            "data/README.md."
         ),
         source="dimios_research.simulation.simulate(seed=2023, personal_data=True, defects=True)",
         years=(2019, 2020, 2021, 2022, 2023),
@@ -104,6 +106,7 @@ def list_datasets() -> pd.DataFrame:
             "description": d.description,
             "source": d.source,
             "years": list(d.years),
+            "inventory": sorted(p.name for p in (_data_root() / d.folder).glob("inventory_*")),
             "path": str(_data_root() / d.folder),
         }
         for d in _DATASETS.values()
@@ -111,8 +114,11 @@ def list_datasets() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load_dataset(name: str = "demo") -> SurveyData:
+def load_dataset(name: str = "demo", kind: str = "survey") -> SurveyData:
     """Read a bundled dataset through the normal validation pipeline.
+
+    ``kind="inventory"`` reads its DIOS system inventory instead
+    (:func:`dimios_research.io.inventory.read_inventory_dir`).
 
     Examples
     --------
@@ -120,4 +126,10 @@ def load_dataset(name: str = "demo") -> SurveyData:
     >>> data.years
     [2019, 2020, 2021, 2022, 2023]
     """
+    if kind == "inventory":
+        from .inventory import read_inventory_dir
+
+        return read_inventory_dir(dataset_path(name))
+    if kind != "survey":
+        raise ValueError(f"kind must be 'survey' or 'inventory', got {kind!r}")
     return read_survey_dir(dataset_path(name), pseudonym_key=DEMO_PSEUDONYM_KEY)

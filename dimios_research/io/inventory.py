@@ -36,7 +36,6 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..instrument.dios import DiosInstrument, load_dios_instrument
 from .answers import parse_answers
-from .datasets import dataset_path
 from .files import RESPONSE_FILE_SUFFIXES, file_sha256, read_table, resolve_paths
 from .mapping import apply_value_maps, load_mapping, rename_columns
 from .organisations import read_organisations
@@ -49,7 +48,6 @@ __all__ = [
     "read_inventory_dir",
     "inventory_files",
     "has_inventory",
-    "load_inventory_dataset",
     "CANONICAL_COLUMNS",
     "SYSTEM_COLUMNS",
     "QUARANTINE_REASONS",
@@ -577,7 +575,7 @@ def read_inventory(
 
     Examples
     --------
-    >>> data = load_inventory_dataset("demo")
+    >>> data = dr.load_dataset("demo", kind="inventory")
     >>> data.report.rows_read == data.report.rows_kept + data.report.rows_quarantined
     True
     """
@@ -654,14 +652,3 @@ def read_inventory_dir(
             f"next to the register"
         )
     return read_inventory(files, registers[0], instrument, mapping, encoding=encoding)
-
-
-def load_inventory_dataset(name: str = "demo") -> InventoryData:
-    """Read a bundled dataset's system inventory through the normal validation pipeline.
-
-    Examples
-    --------
-    >>> load_inventory_dataset("demo").years
-    [2023]
-    """
-    return read_inventory_dir(dataset_path(name))

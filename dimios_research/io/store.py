@@ -28,6 +28,9 @@ def write_store(tables: Mapping[str, pd.DataFrame], manifest: dict, out_dir: str
     """Write the tables as Parquet and the manifest (with table hashes); return the manifest."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.parquet"):  # tables derived from an earlier store go with it
+        if stale.stem not in tables:
+            stale.unlink()
     entries = {}
     for name, frame in tables.items():
         path = out / f"{name}.parquet"

@@ -123,6 +123,7 @@ __all__ = [
     "alt_text_correlation_heatmap",
     "ALT_TEXT_BUILDERS",
     "save_figure",
+    "scatter_relation",
 ]
 
 #: Okabe–Ito colour-blind-safe palette, by name.
@@ -1971,8 +1972,74 @@ def alt_text_correlation_heatmap(
     )
 
 
+def scatter_relation(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    lang: str = "sv",
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] = (5.6, 4.6),
+    ax: Axes | None = None,
+) -> Figure:
+    """Scatter plot of two scores of the same organisations with a least-squares line.
+
+    Rows without ``reportable=True`` (when the column exists) and rows missing either value
+    are left out; points carry no labels, so no organisation is named.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"a": [40.0, 50.0, 60.0], "b": [35.0, 55.0, 58.0]})
+    >>> fig = scatter_relation(df, "a", "b", "en", xlabel="A", ylabel="B", title="")
+    >>> fig.axes[0].get_xlabel()
+    'A'
+    """
+    lang = check_lang(lang)
+    require_columns(df, [x, y], "df")
+    data = _numeric(_reportable_rows(df, required=False, name="df"), [x, y], "df").dropna()
+    with theme():
+        fig, ax, _ = _new_axes(ax, figsize)
+        ax.scatter(data[x], data[y], s=28, color=_SINGLE_COLOUR, alpha=0.8,
+                   edgecolors="white", linewidths=0.5, zorder=3)  # fmt: skip
+        if len(data) >= 2 and data[x].nunique() > 1:
+            slope, intercept = np.polyfit(data[x], data[y], 1)
+            xs = np.array([data[x].min(), data[x].max()])
+            ax.plot(xs, intercept + slope * xs, color="#404040", linewidth=1.2, zorder=2)
+        ax.set_xlabel(_plain(xlabel) if xlabel is not None else _axis_label(x, lang))
+        ax.set_ylabel(_plain(ylabel) if ylabel is not None else _axis_label(y, lang))
+        _title(ax, title, "title.scatter_relation", lang)
+        _localise_ticks(ax, lang)
+    return fig
+
+
+def alt_text_scatter_relation(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    lang: str = "sv",
+    *,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+) -> str:
+    """Alt text of :func:`scatter_relation`: the number of points and their correlation."""
+    lang = check_lang(lang)
+    data = _numeric(_reportable_rows(df, required=False, name="df"), [x, y], "df").dropna()
+    if len(data) < 2:
+        return t("figure.alt.empty", lang)
+    r = float(np.corrcoef(data[x], data[y])[0, 1])
+    return t(
+        "figure.alt.scatter_relation.lead", lang, n=_count_text(len(data), lang),
+        x=xlabel if xlabel is not None else _axis_label(x, lang),
+        y=ylabel if ylabel is not None else _axis_label(y, lang),
+        r=format_number(r, lang, 2),
+    )  # fmt: skip
+
+
 #: The alt-text builder of each public figure function, by the function's name.
 ALT_TEXT_BUILDERS = {
+    "scatter_relation": alt_text_scatter_relation,
     "quadrant_map": alt_text_quadrant_map,
     "profile_bars": alt_text_profile_bars,
     "distribution_by_group": alt_text_distribution_by_group,

@@ -147,6 +147,57 @@ def add_agreement(doc: Document, results: Results, profile) -> None:
     )  # fmt: skip
 
 
+#: Portfolio indicators a profile compares with the organisation's peers.
+DIOS_INDICATORS = (
+    "n_systems",
+    "health_pct",
+    "technical_debt_pct",
+    "share_invest_pct",
+    "share_eliminate_pct",
+    "past_end_of_life_pct",
+    "decommission_cost_pct",
+)
+#: Decommissioning candidates listed in a profile (the whole list is in the workbook).
+DECOMMISSION_SHOWN = 10
+
+
+def add_dios(doc: Document, results: Results, profile, data_dir: str | Path) -> None:
+    """The organisation's system portfolio (DIOS), when the data folder has inventories."""
+    from ..stats.portfolio import peer_percentiles
+
+    portfolio = results.dios_portfolio(data_dir)
+    if portfolio is None:
+        return
+    lang, name = doc.lang, profile.attributes["name"]
+    doc.heading(t("org.dios", lang))
+    try:
+        peers = peer_percentiles(portfolio, profile.organisation_id, year=profile.year,
+                                 indicators=DIOS_INDICATORS)  # fmt: skip
+    except ValueError:  # no reportable inventory of this organisation in the round
+        doc.paragraph(t("org.dios.none", lang, year=profile.year))
+        return
+    doc.paragraph(t("org.dios.text", lang, year=profile.year))
+    labels = {i: t(f"indicator.{i}", lang) for i in DIOS_INDICATORS}
+    doc.table(
+        select(peers, ["indicator", "value", "peer_median", "percentile", "n_peers"]),
+        "dios_indicators", caption=t("org.dios.table", lang, name=name, year=profile.year),
+        labels=labels, kinds={"value": "decimal1", "peer_median": "decimal1",
+                              "percentile": "decimal0"}, export=peers,
+    )  # fmt: skip
+    listed = portfolio.decommissioning_list(profile.organisation_id, profile.year)
+    if listed.empty:
+        return
+    shown = listed.head(DECOMMISSION_SHOWN).assign(
+        reason=lambda d: d["eliminate"].map({True: "eliminate", False: "redundant"})
+    )
+    doc.table(
+        select(shown, ["rank", "system_name", "business_area", "time_class", "quality_pct",
+                       "importance_pct", "annual_cost_sek", "reason"]),
+        "dios_decommission", caption=t("org.dios.decommission", lang, name=name),
+        kinds={"rank": "count", "annual_cost_sek": "count"}, export=listed,
+    )  # fmt: skip
+
+
 def add_appendix(doc: Document, results: Results, profile) -> None:
     doc.heading(t("appendix.methods", doc.lang))
     for key in ("methods.scores", "methods.profile", "methods.threshold"):

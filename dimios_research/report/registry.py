@@ -13,6 +13,7 @@ Output layout (``out`` is ``--out``)::
     out/<follow_up>/<lang>/follow_up_<baseline>_<follow_up>/…
     out/<year>/<lang>/organisations/<slug>/organisation_profile_<slug>.html …
     out/<year>/<lang>/instrument_validation/instrument_validation.html …
+    out/<year>/<lang>/dios_report/dios_report.html …      (when the folder has inventories)
 
 ``<slug>`` is a file-name-safe form of the organisation id
 (:func:`dimios_research.report.escape.file_slug`).
@@ -52,6 +53,9 @@ class ReportKind:
         (defaults filled in) and returns the notebook parameters they set.
     layout : callable
         ``layout(parameters, lang) -> (folder relative to out, file stem)``.
+    available : callable
+        ``available(data_dir) -> bool``: whether the data folder holds what the report
+        needs (``report all`` skips a report that is not available).
     """
 
     name: str
@@ -60,6 +64,7 @@ class ReportKind:
     selectors: tuple[str, ...]
     resolve: Callable[[Scores, Mapping[str, Any]], dict[str, Any]]
     layout: Callable[[Mapping[str, Any], str], tuple[Path, str]]
+    available: Callable[[Path], bool] = lambda data_dir: True
 
 
 def _checked(check: Callable[..., Any], *args: Any) -> Any:
@@ -103,6 +108,12 @@ def _resolve_organisation(scores: Scores, request: Mapping[str, Any]) -> dict[st
             "reportable organisations"
         )
     return {"year": year, "organisation_id": org}
+
+
+def _has_inventory(data_dir: Path) -> bool:
+    from ..io.inventory import has_inventory
+
+    return has_inventory(data_dir)
 
 
 def _fixed_layout(folder: str) -> Callable[[Mapping[str, Any], str], tuple[Path, str]]:
@@ -149,6 +160,15 @@ REPORT_KINDS: dict[str, ReportKind] = {
             ("year", "organisation_id"),
             _resolve_organisation,
             _organisation_layout,
+        ),
+        ReportKind(
+            "dios",
+            "dios_report.ipynb",
+            "DIOS report of a round: system portfolio, TIME classes, link to DiMiOS.",
+            ("year",),
+            _resolve_round,
+            _fixed_layout("dios_report"),
+            _has_inventory,
         ),
         ReportKind(
             "validation",

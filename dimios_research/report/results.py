@@ -8,7 +8,8 @@ give the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,7 @@ from ..io.store import MANIFEST, read_store, write_store
 from ..io.survey import SurveyData, read_survey_dir
 from ..scoring import Scores, score
 from ..stats.agreement import aggregation_table, icc_table
+from ..stats.cfa import measurement_invariance
 from ..stats.indices import item_distribution
 
 __all__ = [
@@ -68,6 +70,9 @@ class Results:
         See :func:`dimios_research.stats.indices.item_distribution`.
     codebook : Codebook
     manifest : dict
+    folder : Path or None
+        The result store the results were read from or written to (None: in memory only);
+        slower diagnostics computed on demand (:meth:`invariance`) are kept there.
     """
 
     scores: Scores
@@ -79,6 +84,83 @@ class Results:
     item_distribution: pd.DataFrame
     codebook: Codebook
     manifest: dict
+    folder: Path | None = None
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def invariance(self) -> pd.DataFrame:
+        """Measurement invariance across all rounds at the category level, computed once.
+
+        :func:`dimios_research.stats.cfa.measurement_invariance` on a seeded sample of at
+        most :data:`INVARIANCE_SAMPLE` respondents per round (the fit takes seconds then,
+        not minutes); kept in the result store, so every report of a run reuses it.
+        """
+        if "invariance" not in self._memo:
+            self._memo["invariance"] = _stored_or_computed(
+                self.folder, "invariance",
+                lambda: measurement_invariance(self, max_per_round=INVARIANCE_SAMPLE, seed=0),
+            )  # fmt: skip
+        return self._memo["invariance"]
+
+    def dios_portfolio(self, data_dir: str | Path):
+        """The DIOS portfolio of the folder's inventories, computed once (None without any).
+
+        Only reportable organisations' indicators and decommissioning lists are kept (the
+        store under ``--out`` never holds an organisation below the threshold); systems
+        and business areas are left out (reports do not show them one by one).
+        """
+        if "dios" not in self._memo:
+            self._memo["dios"] = _dios_portfolio(self.folder, Path(data_dir))
+        return self._memo["dios"]
+
+
+#: Respondents per round sampled for the reports' invariance test (see :meth:`Results.invariance`).
+INVARIANCE_SAMPLE = 300
+
+
+def _dios_portfolio(folder: Path | None, data_dir: Path):
+    from ..io.inventory import has_inventory, read_inventory_dir
+    from ..scoring.inventory import score_inventory
+    from ..stats.portfolio import Portfolio, portfolio
+
+    if not has_inventory(data_dir):
+        return None
+    computed: dict = {}
+
+    def tables() -> dict:
+        if not computed:
+            full = portfolio(score_inventory(read_inventory_dir(data_dir)))
+            shown = full.indicators[full.indicators["reportable"].astype(bool)]
+            keys = set(zip(shown["organisation_id"], shown["year"]))
+            listed = full.decommission[[
+                k in keys for k in zip(full.decommission["organisation_id"],
+                                       full.decommission["year"])
+            ]]  # fmt: skip
+            computed.update(indicators=shown.reset_index(drop=True),
+                            decommission=listed.reset_index(drop=True),
+                            min_systems=full.min_systems)  # fmt: skip
+        return computed
+
+    indicators = _stored_or_computed(folder, "dios_indicators", lambda: tables()["indicators"])
+    decommission = _stored_or_computed(
+        folder, "dios_decommission", lambda: tables()["decommission"]
+    )
+    return Portfolio(
+        indicators=indicators, systems=pd.DataFrame(), areas=pd.DataFrame(),
+        decommission=decommission, min_systems=DEFAULT_MIN_RESPONDENTS,
+    )  # fmt: skip
+
+
+def _stored_or_computed(folder: Path | None, name: str, compute) -> pd.DataFrame:
+    """A derived table from the store when present, else computed and stored atomically."""
+    path = None if folder is None else Path(folder) / f"{name}.parquet"
+    if path is not None and path.is_file():
+        return pd.read_parquet(path)
+    table = compute()
+    if path is not None:
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        table.to_parquet(temporary, index=False)
+        os.replace(temporary, path)  # concurrent reports may race: the last one wins
+    return table
 
 
 def _codebook_reference(codebook: Codebook) -> str:
@@ -130,7 +212,9 @@ def _manifest(data: SurveyData, scores: Scores) -> dict:
     }
 
 
-def _assemble(tables: dict[str, pd.DataFrame], manifest: dict, codebook: Codebook) -> Results:
+def _assemble(
+    tables: dict[str, pd.DataFrame], manifest: dict, codebook: Codebook, folder: Path | None = None
+) -> Results:
     scores = Scores(
         respondents=tables["respondent_scores"],
         organisations=tables["organisation_scores"],
@@ -148,6 +232,7 @@ def _assemble(tables: dict[str, pd.DataFrame], manifest: dict, codebook: Codeboo
         item_distribution=tables["item_distribution"],
         codebook=codebook,
         manifest=manifest,
+        folder=None if folder is None else Path(folder),
     )
 
 
@@ -192,7 +277,7 @@ def load_results(results_dir: str | Path, data_dir: str | Path | None = None) ->
     codebook = load_codebook(None if reference.startswith("builtin:") else reference)
     if codebook.sha256 != manifest["codebook"]["sha256"]:
         raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
-    return _assemble(frames, manifest, codebook)
+    return _assemble(frames, manifest, codebook, folder)
 
 
 def load_or_score(
@@ -249,4 +334,4 @@ def load_or_score(
     tables, manifest = _tables(data, scores), _manifest(data, scores)
     if results_dir is not None:
         manifest = write_store(tables, manifest, results_dir)
-    return _assemble(tables, manifest, data.codebook)
+    return _assemble(tables, manifest, data.codebook, results_dir)

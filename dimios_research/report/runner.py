@@ -703,8 +703,9 @@ def plan_reports(
     """Plan every report of a request: one per language (and organisation for profiles).
 
     ``kind="all"`` plans the status report in every language and, in the first language,
-    the follow-up report, the validation report and profiles of ``organisations`` (default
-    the three largest reportable municipalities and regions). ``parameters`` maps a kind to
+    the follow-up report, the validation report, the DIOS report (when the data folder holds
+    inventories) and profiles of ``organisations`` (default the three largest reportable
+    municipalities and regions). ``parameters`` maps a kind to
     its extra notebook parameters. ``selectors`` are ``year``, ``baseline``, ``follow_up``.
     """
     langs = tuple(langs) or ("sv",)
@@ -728,7 +729,8 @@ def plan_reports(
     examples = example_organisations(results, year, n=3)
     ids = organisation_targets(results, organisations, year, default=examples)
     jobs = [plan("status", lang) for lang in langs]
-    jobs += [plan(name, langs[0]) for name in KINDS if name not in ("status", "organisation")]
+    others = [n for n in KINDS if n not in ("status", "organisation")]
+    jobs += [plan(name, langs[0]) for name in others if report_kind(name).available(Path(data_dir))]
     return jobs + [plan("organisation", langs[0], organisation_id=org) for org in ids]
 
 

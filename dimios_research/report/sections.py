@@ -77,6 +77,8 @@ def _parameter_value(name: str, value: Any, lang: str) -> str:
         return t(f"parameter.{name}.none", lang, default=t("parameter.none", lang))
     if name == "lang":
         return t(f"language.{value}", lang)
+    if name == "weighting":
+        return t(f"value.weighting.{value}", lang)
     if name == "programme":  # the programme's name, not its file id
         from ..io.programmes import load_programme
 

@@ -19,10 +19,11 @@ from typing import Any
 import pandas as pd
 
 from ..stats import indices, reliability
+from ..stats.cfa import highest_invariance
 from . import narrative, summaries
 from .document import Document, KeyFigure
 from .locale import t
-from .numbers import format_ci, format_pct, format_pp_short
+from .numbers import format_ci, format_pct, format_pp, format_pp_short
 from .results import Results
 from .sections import add_provenance, new_document
 from .tables import select
@@ -49,6 +50,10 @@ class StatusContext:
         The national target (percent).
     n_boot, seed : int
         Bootstrap resamples and seed of every interval.
+    weighting : {"poststratified", "raked", "none"}, default "poststratified"
+        How the national index generalises from the participants to the organisation
+        register (:func:`dimios_research.national_index`); the participants' unweighted
+        mean is always shown beside it.
     """
 
     results: Results
@@ -58,6 +63,7 @@ class StatusContext:
     target: float = 55.0
     n_boot: int = 10000
     seed: int = 0
+    weighting: str = "poststratified"
     boot: dict = field(init=False)
 
     def __post_init__(self) -> None:
@@ -79,6 +85,16 @@ class StatusContext:
 
     @cached_property
     def index(self) -> pd.Series:
+        """The national index: the population estimate (``weighting``)."""
+        return indices.national_index(
+            self.scores, self.year, **self.boot, weighting=self.weighting
+        ).iloc[0]
+
+    @cached_property
+    def participants(self) -> pd.Series:
+        """The participants' unweighted mean, shown beside the weighted index."""
+        if self.weighting == "none":
+            return self.index
         return indices.national_index(self.scores, self.year, **self.boot).iloc[0]
 
     @cached_property
@@ -89,11 +105,13 @@ class StatusContext:
 
     @cached_property
     def gap(self) -> pd.Series:
-        return indices.target_gap(self.scores, self.year, self.target, **self.boot).iloc[0]
+        return indices.target_gap(
+            self.scores, self.year, self.target, **self.boot, weighting=self.weighting
+        ).iloc[0]
 
     @cached_property
     def index_by_year(self) -> pd.DataFrame:
-        return summaries.national_index_by_year(self.scores, **self.boot)
+        return summaries.national_index_by_year(self.scores, **self.boot, weighting=self.weighting)
 
     @cached_property
     def types(self) -> pd.DataFrame:
@@ -189,6 +207,10 @@ def add_national(doc: Document, ctx: StatusContext) -> None:
     lang, by_year = ctx.lang, ctx.index_by_year
     doc.heading(t("national", lang))
     doc.paragraph(t("national.text", lang))
+    add_weighting(doc, ctx)
+    if len(ctx.scores.years) > 1:  # whether rounds may be compared (measurement invariance)
+        verdict = highest_invariance(ctx.results.invariance())
+        doc.paragraph(t(f"national.invariance.{verdict}", lang))
     first, last = by_year.iloc[0], by_year.iloc[-1]
     doc.plot(
         "trend_lines", by_year, lang, target=ctx.target, title="", name="national_trend",
@@ -211,6 +233,30 @@ def add_national(doc: Document, ctx: StatusContext) -> None:
         )  # fmt: skip
     else:
         doc.paragraph(t("national.first_round", lang))
+
+
+def add_weighting(doc: Document, ctx: StatusContext) -> None:
+    """The population estimate beside the participants' mean, and what the difference means."""
+    lang = ctx.lang
+    if ctx.weighting == "none":
+        return
+    weighted, plain = ctx.index, ctx.participants
+    doc.paragraph(t(
+        "national.weighting", lang, weighted_pct=weighted["estimate"],
+        participants_pct=plain["estimate"], difference=format_pp(
+            weighted["estimate"] - plain["estimate"], lang, signed=True),
+        n=int(weighted["n_organisations"]), population=int(weighted["N"]),
+        method=t(f"value.weighting.{ctx.weighting}", lang),
+    ))  # fmt: skip
+    both = pd.DataFrame([weighted, plain]).assign(
+        estimate_kind=[ctx.weighting, "none"],
+        N=[weighted["N"], pd.NA],
+    )
+    doc.table(
+        select(both, ["estimate_kind", "estimate", "ci_low", "ci_high", "n_organisations", "N"]),
+        "national_index_weighting", caption=t("national.weighting_table", lang, year=ctx.year),
+        kinds={"N": "count"}, export=both,
+    )  # fmt: skip
 
 
 def add_target(doc: Document, ctx: StatusContext) -> None:
@@ -387,7 +433,8 @@ def add_appendix(doc: Document, ctx: StatusContext, parameters: dict) -> None:
         labels=labels, kinds={"rwg_threshold": "decimal2"}, export=agreement,
     )  # fmt: skip
     doc.heading(t("appendix.methods", lang))
-    for key in ("methods.scores", "methods.index", "methods.types", "methods.threshold"):
+    for key in ("methods.scores", "methods.index", "methods.weighting", "methods.types",
+                "methods.threshold"):  # fmt: skip
         doc.paragraph(t(key, lang, min_respondents=ctx.scores.min_respondents))
     add_provenance(doc, ctx.results, parameters)
 
@@ -407,15 +454,16 @@ def build_status_report(
     target: float = 55.0,
     n_boot: int = 10000,
     seed: int = 0,
+    weighting: str = "poststratified",
     show: bool = True,
 ) -> Document:
     """The whole status report (the notebook calls the sections one cell at a time)."""
-    ctx = StatusContext(results, year, lang, org_types, target, n_boot, seed)
+    ctx = StatusContext(results, year, lang, org_types, target, n_boot, seed, weighting)
     doc = start(ctx, output_dir, show=show)
     for section in SECTIONS:
         section(doc, ctx)
     parameters = {"year": ctx.year, "lang": lang, "org_types": org_types, "target": target,
-                  "n_boot": n_boot, "seed": seed}  # fmt: skip
+                  "n_boot": n_boot, "seed": seed, "weighting": weighting}  # fmt: skip
     add_appendix(doc, ctx, parameters)
     doc.save()
     return doc

@@ -57,6 +57,7 @@ __all__ = [
     "agreement_summary",
     "icc_summary",
     "year_answers",
+    "ordinal_reliability_table",
     "item_analysis_table",
     "item_correlations",
     "percentile_rank",
@@ -134,6 +135,8 @@ def filter_results(results: Results, org_types: Sequence[str] | None = None) -> 
         aggregation=only(results.aggregation),
         answers=only(results.answers),
         icc=icc_table(respondents[respondents["level"].astype(str) != "overall"]),
+        folder=None,  # derived tables of the store describe all organisations, not these
+        _memo={},
     )
 
 
@@ -574,6 +577,37 @@ def year_answers(results: Results, year: int) -> pd.DataFrame:
     year = results.scores.check_year(year)
     answers = results.answers[results.answers["year"] == year]
     return reverse_keyed(answers, results.codebook).reset_index(drop=True)
+
+
+def ordinal_reliability_table(
+    answers: pd.DataFrame, codebook: Codebook, levels: Sequence[str] = ("dimension", "category")
+) -> pd.DataFrame:
+    """Raw and ordinal (polychoric) alpha and omega per unit, side by side.
+
+    Returns ``level, unit, n_items, alpha, alpha_ordinal, omega_total, omega_ordinal``:
+    :func:`dimios_research.stats.reliability.cronbach_alpha` and
+    :func:`~dimios_research.stats.reliability.omega_total` with ``method="pearson"`` and
+    ``"polychoric"`` (Zumbo, Gadermann & Zeisser 2007). ``answers`` are reverse-keyed
+    (:func:`year_answers`).
+    """
+    from ..stats.reliability import cronbach_alpha, omega_total
+
+    items = codebook.items
+    rows = []
+    for level in levels:  # a loop over the handful of scales, each vectorised
+        for unit in codebook.units_at(level):
+            cols = items.loc[items[level] == unit, "item_id"].tolist()
+            frame = answers[cols]
+            rows.append({
+                "level": level, "unit": unit, "n_items": len(cols),
+                "alpha": cronbach_alpha(frame).alpha,
+                "alpha_ordinal": cronbach_alpha(frame, method="polychoric").alpha,
+                "omega_total": omega_total(frame) if len(cols) >= 3 else np.nan,
+                "omega_ordinal": (
+                    omega_total(frame, method="polychoric") if len(cols) >= 3 else np.nan
+                ),
+            })  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def item_analysis_table(
@@ -1070,6 +1104,7 @@ def national_index_by_year(
     n_boot: int = 10_000,
     seed: int = 0,
     org_types: Sequence[str] | None = None,
+    weighting: str = "none",
 ) -> pd.DataFrame:
     """:func:`dimios_research.stats.indices.national_index` for several rounds, one row per round.
 
@@ -1078,7 +1113,16 @@ def national_index_by_year(
     """
     years = scores.years if years is None else [scores.check_year(y) for y in years]
     frames = [
-        national_index(scores, y, level, unit, n_boot=n_boot, seed=seed, org_types=org_types)
+        national_index(
+            scores,
+            y,
+            level,
+            unit,
+            n_boot=n_boot,
+            seed=seed,
+            org_types=org_types,
+            weighting=weighting,
+        )
         for y in years
     ]
     return pd.concat(frames, ignore_index=True)

@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..stats import reliability
+from ..stats.cfa import cfa, highest_invariance
 from . import summaries
 from .document import Document, KeyFigure
 from .locale import t
 from .numbers import format_number
-from .results import Results
+from .results import INVARIANCE_SAMPLE, Results
 from .sections import add_provenance, new_document
 from .status import unit_labels
 from .tables import select
@@ -27,6 +28,8 @@ __all__ = ["ALPHA_THRESHOLD", "SECTIONS", "ValidationContext", "build_validation
 
 #: The usual lower bound of acceptable internal consistency (Nunnally 1978).
 ALPHA_THRESHOLD = 0.70
+#: Weak scales named in the summary (all are in the reliability tables).
+WEAKEST_SHOWN = 5
 
 
 @dataclass
@@ -55,6 +58,15 @@ class ValidationContext:
     @cached_property
     def items(self) -> pd.DataFrame:
         return summaries.item_analysis_table(self.answers, self.results.codebook, "capability")
+
+    @cached_property
+    def cfa(self):
+        """The category-level factor model of the round (FIML)."""
+        return cfa(self.results, self.year, level="category")
+
+    @cached_property
+    def invariance(self) -> pd.DataFrame:
+        return self.results.invariance()
 
 
 def start(ctx: ValidationContext, output_dir: str | Path, *, show: bool = True) -> Document:
@@ -98,6 +110,11 @@ def key_figures(ctx: ValidationContext) -> list[KeyFigure]:
                   "text"),
         KeyFigure(t("validation.key.icc", lang), format_number(icc["icc1"].median(), lang, 2),
                   t("validation.key.icc_detail", lang)),
+        KeyFigure(t("validation.key.cfa", lang), format_number(ctx.cfa.fit["cfi"].iloc[0], lang, 3),
+                  t("validation.key.cfa_detail", lang,
+                    rmsea=format_number(ctx.cfa.fit["rmsea"].iloc[0], lang, 3))),
+        KeyFigure(t("validation.key.invariance", lang),
+                  t(f"value.invariance.{highest_invariance(ctx.invariance)}", lang), "", "text"),
     ]  # fmt: skip
 
 
@@ -113,7 +130,7 @@ def add_summary(doc: Document, ctx: ValidationContext) -> None:
     doc.paragraph(t("validation.weak", lang, n_weak=len(weak), n_scales=len(rel),
                     threshold=format_number(ALPHA_THRESHOLD, lang, 2)))  # fmt: skip
     lines = []
-    for row in weak.itertuples():
+    for row in weak.nsmallest(WEAKEST_SHOWN, "alpha").itertuples():
         item = ctx.labels.get(str(row.weakest_item), "")
         lines.append(
             t(
@@ -127,6 +144,7 @@ def add_summary(doc: Document, ctx: ValidationContext) -> None:
             )
         )
     if lines:
+        doc.paragraph(t("validation.weakest", lang, n=len(lines)))
         doc.bullets(lines)
     flagged = ctx.items[ctx.items["possible_reverse_key"].astype(bool)]
     doc.paragraph(t("validation.reverse", lang, n=len(flagged)))
@@ -147,6 +165,68 @@ def add_reliability(doc: Document, ctx: ValidationContext) -> None:
             labels=ctx.labels, kinds={"ci_low": "decimal2", "ci_high": "decimal2"}, export=rel,
         )  # fmt: skip
     doc.note(t("validation.reliability.note", lang))
+    add_ordinal(doc, ctx)
+
+
+def add_ordinal(doc: Document, ctx: ValidationContext) -> None:
+    """Raw and ordinal alpha and omega side by side, and what the difference means."""
+    lang = ctx.lang
+    table = summaries.ordinal_reliability_table(ctx.answers, ctx.results.codebook)
+    gain = (table["alpha_ordinal"] - table["alpha"]).median()
+    doc.heading(t("validation.ordinal", lang), level=3)
+    doc.paragraph(t("validation.ordinal.text", lang, gain=format_number(gain, lang, 2)))
+    doc.table(
+        select(table, ["unit", "n_items", "alpha", "alpha_ordinal", "omega_total",
+                       "omega_ordinal"]),
+        "reliability_ordinal", caption=t("validation.ordinal.table", lang, year=ctx.year),
+        labels=ctx.labels, export=table,
+    )  # fmt: skip
+
+
+def add_structure(doc: Document, ctx: ValidationContext) -> None:
+    """Confirmatory factor analysis of the category structure, and invariance over rounds."""
+    lang, fit = ctx.lang, ctx.cfa.fit.iloc[0]
+    doc.heading(t("validation.cfa", lang))
+    good = fit["cfi"] >= 0.95 and fit["rmsea"] <= 0.06 and fit["srmr"] <= 0.08
+    doc.paragraph(t("validation.cfa.good" if good else "validation.cfa.poor", lang,
+                    cfi=format_number(fit["cfi"], lang, 3),
+                    rmsea=format_number(fit["rmsea"], lang, 3),
+                    srmr=format_number(fit["srmr"], lang, 3), n=int(fit["n"])))  # fmt: skip
+    doc.table(
+        select(ctx.cfa.fit, ["n", "chisq", "df", "cfi", "tli", "rmsea", "rmsea_ci_low",
+                             "rmsea_ci_high"]),
+        "cfa_fit", caption=t("validation.cfa.fit_table", lang, year=ctx.year),
+        kinds={"chisq": "decimal1", "df": "count", "cfi": "decimal3", "tli": "decimal3",
+               "rmsea": "decimal3", "rmsea_ci_low": "decimal3", "rmsea_ci_high": "decimal3"},
+        export=ctx.cfa.fit,
+    )  # fmt: skip
+    loadings = ctx.cfa.loadings
+    doc.paragraph(t("validation.cfa.loadings", lang,
+                    low=format_number(loadings["std_loading"].min(), lang, 2),
+                    high=format_number(loadings["std_loading"].max(), lang, 2)))  # fmt: skip
+    doc.table(
+        select(loadings, ["factor", "item_id", "std_loading", "se"]), "cfa_loadings",
+        caption=t("validation.cfa.loadings_table", lang, year=ctx.year), labels=ctx.labels,
+        kinds={"std_loading": "decimal2", "se": "decimal3"}, export=loadings,
+    )  # fmt: skip
+    add_invariance(doc, ctx)
+
+
+def add_invariance(doc: Document, ctx: ValidationContext) -> None:
+    """Configural, metric and scalar invariance across the rounds (Chen 2007)."""
+    lang, table = ctx.lang, ctx.invariance
+    verdict = highest_invariance(table)
+    doc.heading(t("validation.invariance", lang), level=3)
+    doc.paragraph(t(f"validation.invariance.{verdict}", lang,
+                    n_rounds=int(table["n_groups"].iloc[0]),
+                    n_per_round=INVARIANCE_SAMPLE))  # fmt: skip
+    doc.table(
+        select(table, ["model", "df", "cfi", "rmsea", "srmr", "delta_cfi", "delta_rmsea",
+                       "decision"]),
+        "measurement_invariance", caption=t("validation.invariance.table", lang),
+        kinds={"df": "count", "cfi": "decimal3", "rmsea": "decimal3", "srmr": "decimal3",
+               "delta_cfi": "decimal3", "delta_rmsea": "decimal3"}, export=table,
+    )  # fmt: skip
 
 
 def add_items(doc: Document, ctx: ValidationContext) -> None:
@@ -225,8 +305,8 @@ def add_appendix(doc: Document, ctx: ValidationContext) -> None:
     add_provenance(doc, ctx.results, {"year": ctx.year, "lang": ctx.lang})
 
 
-SECTIONS = (add_summary, add_reliability, add_items, add_distribution, add_correlations,
-            add_agreement, add_appendix)  # fmt: skip
+SECTIONS = (add_summary, add_reliability, add_structure, add_items, add_distribution,
+            add_correlations, add_agreement, add_appendix)  # fmt: skip
 
 
 def build_validation_report(

@@ -165,8 +165,7 @@ def score_raters(data: InventoryData) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from dimios_research.io.inventory import load_inventory_dataset
-    >>> score_raters(load_inventory_dataset()).columns.tolist()[4:6]
+    >>> score_raters(dr.load_dataset("demo", kind="inventory")).columns.tolist()[4:6]
     ['quality_pct', 'importance_pct']
     """
     dios = data.instrument
@@ -208,8 +207,7 @@ def score_inventory(data: InventoryData, cut: float = 50.0) -> InventoryScores:
 
     Examples
     --------
-    >>> from dimios_research.io.inventory import load_inventory_dataset
-    >>> scores = score_inventory(load_inventory_dataset())
+    >>> scores = score_inventory(dr.load_dataset("demo", kind="inventory"))
     >>> scores.systems.columns.tolist()[3:7]
     ['quality_pct', 'importance_pct', 'n_raters', 'time_class']
     """

@@ -18,6 +18,7 @@ import pandas as pd
 from ..conventions import GROUPING_COLUMNS, SCORE_LEVELS
 from ..io.survey import SurveyData
 from ..scoring import Scores
+from .weighting import DEFAULT_MARGINS, DEFAULT_STRATA
 
 __all__ = [
     "bootstrap_mean",
@@ -182,8 +183,14 @@ def national_index(
     seed: int = 0,
     ci_level: float = 0.95,
     org_types: Sequence[str] | None = None,
+    *,
+    weighting: str = "none",
+    strata: Sequence[str] = DEFAULT_STRATA,
+    margins: Sequence[str] = DEFAULT_MARGINS,
+    tol: float = 1e-6,
+    max_iter: int = 1000,
 ) -> pd.DataFrame:
-    """National maturity index of a round with a bootstrap interval.
+    """National maturity index of a round with a bootstrap or design-based interval.
 
     Parameters
     ----------
@@ -201,12 +208,22 @@ def national_index(
         :func:`bootstrap_mean`).
     org_types : sequence of str, optional
         Restrict to organisation types (e.g. ``["kommun", "region"]``).
+    weighting : {"none", "poststratified", "raked"}, default "none"
+        ``"none"`` estimates the mean of the participants. The other two estimate the mean
+        of the population in the organisation register (non-participants of the round
+        included): post-stratification by ``strata`` or raking on ``margins``
+        (:func:`dimios_research.stats.weighting.weighted_estimate`), with a design-based
+        (linearisation) interval and the finite population correction; sparse strata are
+        merged by documented rules and listed in ``merged_strata``.
+    strata, margins, tol, max_iter :
+        Weighting settings (see :func:`~dimios_research.stats.weighting.weighted_estimate`).
 
     Returns
     -------
     pandas.DataFrame
         One row: ``year, level, unit, group_by, group, estimate, ci_low, ci_high, ci_note,
-        n_organisations, n_excluded, n_respondents, weights, n_boot, seed, method``.
+        n_organisations, n_excluded, n_respondents, weights, n_boot, seed, method,
+        weighting`` and, when weighted, ``se, N, merged_strata``.
         With fewer than :data:`MIN_ORGANISATIONS_CI` (5) organisations the interval is NaN
         and ``ci_note`` is ``"too_few_organisations"`` (else None).
 
@@ -224,22 +241,25 @@ def national_index(
     True
     """
     frame = _selection(scores, year, level, unit)
+    register = scores.register
     if org_types is not None:
         frame = frame[frame["type"].astype(str).isin(list(org_types))]
+        register = register[register["type"].astype(str).isin(list(org_types))]
+    keys = {"year": year, "level": level, "unit": unit, "group_by": "national", "group": "all"}
+    if weighting != "none":
+        settings = {"strata": strata, "margins": margins, "tol": tol, "max_iter": max_iter}
+        return _weighted_rows(frame, register, weighting, None, ci_level, settings, keys)
     row = _index_row(frame, weights, n_boot, seed, ci_level)
     return pd.DataFrame(
         [
             {
-                "year": year,
-                "level": level,
-                "unit": unit,
-                "group_by": "national",
-                "group": "all",
+                **keys,
                 **row,
                 "weights": weights or "equal",
                 "n_boot": n_boot,
                 "seed": seed,
                 "method": _INDEX_METHOD,
+                "weighting": "none",
             }
         ]
     )
@@ -255,6 +275,12 @@ def group_index(
     n_boot: int = 10_000,
     seed: int = 0,
     ci_level: float = 0.95,
+    *,
+    weighting: str = "none",
+    strata: Sequence[str] = DEFAULT_STRATA,
+    margins: Sequence[str] = DEFAULT_MARGINS,
+    tol: float = 1e-6,
+    max_iter: int = 1000,
 ) -> pd.DataFrame:
     """The index per group (organisation type, size class or county) of a round.
 
@@ -267,6 +293,10 @@ def group_index(
     if by not in GROUPING_COLUMNS:
         raise ValueError(f"by must be one of {GROUPING_COLUMNS}, got {by!r}")
     frame = _selection(scores, year, level, unit)
+    if weighting != "none":  # the groups are domains of one weighted design
+        settings = {"strata": strata, "margins": margins, "tol": tol, "max_iter": max_iter}
+        keys = {"year": year, "level": level, "unit": unit}
+        return _weighted_rows(frame, scores.register, weighting, by, ci_level, settings, keys)
     rows = []
     for group, part in frame.groupby(by, observed=True, sort=True):
         row = _index_row(part, weights, n_boot, seed, ci_level)
@@ -278,7 +308,52 @@ def group_index(
     out["n_boot"] = n_boot
     out["seed"] = seed
     out["method"] = _INDEX_METHOD
+    out["weighting"] = "none"
     return out
+
+
+def _weighted_rows(
+    frame: pd.DataFrame,
+    register: pd.DataFrame,
+    weighting: str,
+    by: str | None,
+    ci_level: float,
+    settings: dict,
+    keys: dict,
+) -> pd.DataFrame:
+    """Index rows estimated for the register's population (weighting to the frame)."""
+    from .weighting import weighted_estimate
+
+    result = weighted_estimate(
+        frame[["organisation_id", "score_pct"]], register, weighting=weighting, by=by,
+        ci=ci_level, **settings,
+    )  # fmt: skip
+    n_respondents = frame.groupby(by, observed=True)["n_respondents"].sum() if by else None
+    out = pd.DataFrame(
+        {
+            **keys,
+            "group_by": result["group_by"] if by else "national",
+            "group": result["group"].astype(str) if by else "all",
+            "estimate": result["estimate"],
+            "ci_low": result["ci_low"],
+            "ci_high": result["ci_high"],
+            "se": result["se"],
+            "ci_note": None,
+            "n_organisations": result["n"].astype(int),
+            "N": result["N"].astype(int),
+            "n_respondents": (
+                result["group"].map(n_respondents).fillna(0).astype(int)
+                if by else int(frame["n_respondents"].sum())
+            ),
+            "merged_strata": result["merged_strata"],
+            "weighting": weighting,
+            "method": result["method"],
+        }
+    )  # fmt: skip
+    small = out["n_organisations"] < MIN_ORGANISATIONS_CI  # the same small-group rule
+    out.loc[small, ["ci_low", "ci_high"]] = np.nan
+    out["ci_note"] = np.where(small, "too_few_organisations", None)
+    return out.reset_index(drop=True)
 
 
 def index_table(
@@ -428,6 +503,8 @@ def target_gap(
     seed: int = 0,
     ci_level: float = 0.95,
     org_types: Sequence[str] | None = None,
+    *,
+    weighting: str = "none",
 ) -> pd.DataFrame:
     """The national index of a round against a target (e.g. 55 % for 2023).
 
@@ -438,9 +515,12 @@ def target_gap(
         (estimate − target), gap_ci_low, gap_ci_high, shortfall (max(target − estimate,
         0)), met (estimate >= target), met_with_confidence (ci_low >= target),
         n_organisations``. The gap's interval is the index interval shifted by the target
-        (the target is a fixed number).
+        (the target is a fixed number). ``weighting`` is passed to :func:`national_index`
+        (the target is then compared with the population estimate).
     """
-    row = national_index(scores, year, level, unit, None, n_boot, seed, ci_level, org_types)
+    row = national_index(
+        scores, year, level, unit, None, n_boot, seed, ci_level, org_types, weighting=weighting
+    )
     row = row[["year", "level", "unit", "estimate", "ci_low", "ci_high", "n_organisations"]]
     row = row.assign(
         target=float(target),

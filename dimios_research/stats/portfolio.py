@@ -325,9 +325,8 @@ def portfolio(
 
     Examples
     --------
-    >>> from dimios_research.io.inventory import load_inventory_dataset
     >>> from dimios_research.scoring.inventory import score_inventory
-    >>> p = portfolio(score_inventory(load_inventory_dataset()))
+    >>> p = portfolio(score_inventory(dr.load_dataset("demo", kind="inventory")))
     >>> bool((p.indicators["n_rated"] <= p.indicators["n_systems"]).all())
     True
     """
