@@ -76,10 +76,15 @@ def context(results: Results, data_dir: str | Path, year: int | None, lang: str,
 
 
 def start(ctx: DiosContext, output_dir: str | Path, *, show: bool = True) -> Document:
+    lang, n = ctx.lang, ctx.n_organisations
+    systems = ctx.portfolio.indicators
+    shown = systems[systems["reportable"].astype(bool) & (systems["year"] == ctx.year)]
     return new_document(
-        ctx.results, output_dir, ctx.lang, name="dios_report",
-        title=t("dios.title", ctx.lang, year=ctx.year), subtitle=t("dios.subtitle", ctx.lang),
-        year=ctx.year, n_organisations=ctx.n_organisations, show=show,
+        ctx.results, output_dir, lang, name="dios_report",
+        title=t("dios.title", lang, year=ctx.year), subtitle=t("dios.subtitle", lang),
+        year=ctx.year, n_organisations=n, show=show,
+        basis=t("dios.basis", lang, n_organisations=n, n_systems=int(shown["n_systems"].sum())),
+        source=t("dios.source", lang, year=ctx.year, n=n),
     )  # fmt: skip
 
 
@@ -117,17 +122,25 @@ def add_portfolio(doc: Document, ctx: DiosContext) -> None:
     for time_class in TIME_CLASSES:
         share = ctx.indicator(f"share_{time_class}_pct").iloc[0]
         cost = ctx.indicator(f"cost_share_{time_class}_pct").iloc[0]
-        rows.append({"time_class": time_class, "estimate": share["estimate"],
+        rows.append({"time_class": time_class, "share_pct": share["estimate"],
                      "ci_low": share["ci_low"], "ci_high": share["ci_high"],
                      "cost_share_pct": cost["estimate"]})  # fmt: skip
     shares = pd.DataFrame(rows)
-    labelled = shares.assign(label=[t(f"value.time_class.{c}", lang) for c in TIME_CLASSES])
+    labelled = shares.assign(
+        label=[t(f"value.time_class.{c}", lang) for c in TIME_CLASSES],
+        estimate=shares["share_pct"],
+    )
     doc.heading(t("dios.portfolio", lang))
     doc.plot(
         "profile_bars", labelled, lang, title="", xlabel=t("dios.axis.share", lang),
         name="time_shares", caption=t("dios.portfolio.figure", lang, year=ctx.year),
     )  # fmt: skip
-    doc.table(shares, "time_shares", caption=t("dios.portfolio.table", lang, year=ctx.year))
+    doc.table(
+        shares,
+        "time_shares",
+        caption=t("dios.portfolio.table", lang, year=ctx.year),
+        kinds={"ci_low": "pct", "ci_high": "pct"},
+    )
 
 
 def add_comparison(doc: Document, ctx: DiosContext) -> None:

@@ -124,6 +124,7 @@ __all__ = [
     "ALT_TEXT_BUILDERS",
     "save_figure",
     "scatter_relation",
+    "event_time_effects",
 ]
 
 #: Okabe–Ito colour-blind-safe palette, by name.
@@ -1972,6 +1973,83 @@ def alt_text_correlation_heatmap(
     )
 
 
+def event_time_effects(
+    df: pd.DataFrame,
+    lang: str = "sv",
+    *,
+    band: bool = True,
+    title: str | None = None,
+    figsize: tuple[float, float] = (6.0, 4.0),
+    ax: Axes | None = None,
+) -> Figure:
+    """Effect by years since programme start with pointwise intervals and a uniform band.
+
+    ``df`` has ``event_time, att, ci_low, ci_high`` and, for the band, ``band_low,
+    band_high`` (:attr:`dimios_research.stats.did.StaggeredDidResult.event_time`). Years
+    before the start (negative event time) test for earlier differences; zero is marked.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"event_time": [-1, 0, 1], "att": [0.1, 2.0, 2.5],
+    ...                    "ci_low": [-1.0, 1.0, 1.2], "ci_high": [1.2, 3.0, 3.8]})
+    >>> fig = event_time_effects(df, "en", band=False, title="")
+    >>> fig.axes[0].get_xlabel()
+    'Years since programme start'
+    """
+    lang = check_lang(lang)
+    require_columns(df, ["event_time", "att", "ci_low", "ci_high"], "df")
+    data = _numeric(df, ["event_time", "att", "ci_low", "ci_high"], "df").dropna(
+        subset=["event_time", "att"]
+    )
+    with theme():
+        fig, ax, owned = _new_axes(ax, figsize)
+        x = data["event_time"].to_numpy()
+        if band and {"band_low", "band_high"} <= set(df.columns):
+            ax.fill_between(x, df.loc[data.index, "band_low"], df.loc[data.index, "band_high"],
+                            color=_SINGLE_COLOUR, alpha=0.15, linewidth=0,
+                            label=t("legend.uniform_band", lang))  # fmt: skip
+        ax.errorbar(
+            x,
+            data["att"],
+            yerr=[data["att"] - data["ci_low"], data["ci_high"] - data["att"]],
+            fmt="o",
+            color=_SINGLE_COLOUR,
+            capsize=3,
+            label=t("legend.effect", lang),
+        )
+        ax.axhline(0, color="#606060", linewidth=1)
+        ax.axvline(-0.5, color="#909090", linewidth=1, linestyle=":")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(t("axis.event_time", lang))
+        ax.set_ylabel(t("axis.effect_pp", lang))
+        handles, labels = ax.get_legend_handles_labels()
+        _legend_outside(ax, owned, handles, labels)
+        _title(ax, title, "title.event_time_effects", lang)
+        _localise_ticks(ax, lang)
+    return fig
+
+
+def alt_text_event_time_effects(df: pd.DataFrame, lang: str = "sv", *, band: bool = True) -> str:
+    """Alt text of :func:`event_time_effects`: effects before and after the start."""
+    lang = check_lang(lang)
+    data = _numeric(df, ["event_time", "att"], "df").dropna()
+    if data.empty:
+        return t("figure.alt.empty", lang)
+    before, after = data[data["event_time"] < 0], data[data["event_time"] >= 0]
+
+    def span(part):  # noqa: E306 - a one-line helper for the two ranges
+        return (format_number(part["att"].min(), lang, 1, signed=True),
+                format_number(part["att"].max(), lang, 1, signed=True))  # fmt: skip
+
+    low_b, high_b = span(before) if len(before) else ("–", "–")
+    low_a, high_a = span(after) if len(after) else ("–", "–")
+    return t(
+        "figure.alt.event_time_effects.lead", lang, n=len(data),
+        first=int(data["event_time"].min()), last=int(data["event_time"].max()),
+        low_before=low_b, high_before=high_b, low_after=low_a, high_after=high_a,
+    )  # fmt: skip
+
+
 def scatter_relation(
     df: pd.DataFrame,
     x: str,
@@ -2040,6 +2118,7 @@ def alt_text_scatter_relation(
 #: The alt-text builder of each public figure function, by the function's name.
 ALT_TEXT_BUILDERS = {
     "scatter_relation": alt_text_scatter_relation,
+    "event_time_effects": alt_text_event_time_effects,
     "quadrant_map": alt_text_quadrant_map,
     "profile_bars": alt_text_profile_bars,
     "distribution_by_group": alt_text_distribution_by_group,

@@ -14,21 +14,26 @@ import pandas as pd
 
 from ..io.programmes import load_programme
 from ..stats import indices
+from ..stats.did import adoption_pattern, staggered_did
 from ..stats.goals import goal_attainment
 from ..stats.growth import growth_model
 from ..stats.panel import attrition_table, paired_change
-from ..stats.programme import event_study, programme_design_problem, programme_effect
+from ..stats.programme import programme_design_problem, programme_effect
 from ..stats.targets import target_attainment
+from ..stats.twfe_diagnostics import twfe_weights
 from . import narrative, summaries
 from .document import Document, KeyFigure
 from .locale import t
-from .numbers import format_ci, format_p, format_pct, format_pp, format_pp_short
+from .numbers import format_ci, format_number, format_p, format_pct, format_pp, format_pp_short
 from .results import Results
 from .sections import add_provenance, new_document
 from .status import unit_labels
 from .tables import select
 
 __all__ = ["FollowUpContext", "SECTIONS", "build_follow_up_report"]
+
+#: Below this p the years before the start are reported as differing (parallel trends doubtful).
+PRE_TREND_ALPHA = 0.05
 
 
 @dataclass
@@ -45,6 +50,7 @@ class FollowUpContext:
     programme: str = "esf_digital_mognad_2021_2023"
     seed: int = 0
     n_boot: int = 10000
+    did_boot: int = 999
     labels: dict = field(init=False)
 
     def __post_init__(self) -> None:
@@ -201,7 +207,7 @@ def add_growth(doc: Document, ctx: FollowUpContext) -> None:
 
 
 def add_programme_effect(doc: Document, ctx: FollowUpContext) -> None:
-    """The programme estimate with its caveat (TWFE; staggered adoption checked)."""
+    """The programme estimate: Callaway–Sant'Anna ATT, event-time curve, pre-trend test."""
     lang = ctx.lang
     panel_all = summaries.cohort_scores(ctx.scores, None, None, levels=("overall",))
     doc.heading(t("programme_effect", lang))
@@ -209,29 +215,53 @@ def add_programme_effect(doc: Document, ctx: FollowUpContext) -> None:
     if problem is not None:
         doc.paragraph(t(f"programme_effect.{problem}", lang))
         return
-    effect = programme_effect(panel_all).effect
-    row = effect.iloc[0]
-    doc.paragraph(t("programme_effect.text", lang, estimate=format_pp(row["estimate"], lang),
-                    ci=format_ci(row["ci_low"], row["ci_high"], lang, unit="pp"),
-                    n_treated=int(row["n_treated"])))  # fmt: skip
+    result = staggered_did(panel_all, n_boot=ctx.did_boot, seed=ctx.seed)
+    overall = result.overall.iloc[0]
+    doc.paragraph(t("programme_effect.did", lang, att=format_pp(overall["att"], lang),
+                    ci=format_ci(overall["ci_low"], overall["ci_high"], lang, unit="pp"),
+                    n_treated=int(overall["n_treated_organisations"]),
+                    n=int(overall["n_organisations"])))  # fmt: skip
+    pre = result.pre_trend.iloc[0]
+    key = "pre_trend" if not pre["p"] < PRE_TREND_ALPHA else "pre_trend_differs"
+    doc.paragraph(t(f"programme_effect.{key}", lang, p=format_p(pre["p"], lang),
+                    df=int(pre["df"])))  # fmt: skip
     doc.note(t("programme.caveat", lang))
-    doc.table(
-        select(effect, ["estimate", "se", "ci_low", "ci_high", "p", "n_treated", "n_clusters"]),
-        "programme_effect", caption=t("programme_effect.table", lang),
-        kinds={"estimate": "pp", "se": "decimal2", "ci_low": "pp", "ci_high": "pp"},
-        export=effect,
+    for code in result.notes:
+        doc.note(t(f"programme_effect.note.{code}", lang))
+    doc.plot(
+        "event_time_effects", result.event_time, lang, title="", name="event_time",
+        caption=t("programme_effect.event_figure", lang),
     )  # fmt: skip
-    if programme_design_problem(panel_all, min_rounds=3) is None:
-        events = event_study(panel_all)
-        doc.paragraph(t("programme_effect.event_study", lang,
-                        p=format_p(events.pre_trend_test["p"].iloc[0], lang)))  # fmt: skip
-        doc.table(
-            select(events.coefficients, ["event_time", "estimate", "ci_low", "ci_high", "p",
-                                         "n_obs"]),
-            "event_study", caption=t("programme_effect.event_table", lang),
-            kinds={"estimate": "pp", "ci_low": "pp", "ci_high": "pp", "event_time": "count"},
-            export=events.coefficients,
-        )  # fmt: skip
+    doc.table(
+        select(result.event_time, ["event_time", "att", "ci_low", "ci_high", "band_low",
+                                   "band_high", "n_groups"]),
+        "event_time", caption=t("programme_effect.event_table", lang),
+        kinds={"event_time": "count", "att": "pp", "ci_low": "pp", "ci_high": "pp",
+               "band_low": "pp", "band_high": "pp"}, export=result.event_time,
+    )  # fmt: skip
+    _add_twfe_comparison(doc, ctx, panel_all)
+
+
+def _add_twfe_comparison(doc: Document, ctx: FollowUpContext, panel_all: pd.DataFrame) -> None:
+    """The two-way fixed-effects estimate, and its weights when adoption is staggered."""
+    lang = ctx.lang
+    twfe = programme_effect(panel_all).effect.iloc[0]
+    if adoption_pattern(panel_all) != "staggered":
+        doc.paragraph(t("programme_effect.twfe", lang, estimate=format_pp(twfe["estimate"], lang)))
+        return
+    weights = twfe_weights(panel_all)
+    summary = weights.summary.iloc[0]
+    doc.paragraph(t(
+        "programme_effect.twfe_staggered", lang, estimate=format_pp(twfe["estimate"], lang),
+        n_negative=int(summary["n_negative_cells"]), n_cells=int(summary["n_cells"]),
+        negative=format_number(summary["negative_weight_sum"], lang, 3),
+    ))  # fmt: skip
+    doc.table(
+        select(weights.cells, ["group", "year", "event_time", "n_obs", "weight", "negative"]),
+        "twfe_weights", caption=t("programme_effect.weights_table", lang),
+        kinds={"group": "year", "event_time": "count", "weight": "decimal3"},
+        export=weights.cells,
+    )  # fmt: skip
 
 
 def add_target(doc: Document, ctx: FollowUpContext) -> None:
@@ -271,7 +301,8 @@ def add_programme_indicators(doc: Document, ctx: FollowUpContext) -> None:
 def add_appendix(doc: Document, ctx: FollowUpContext) -> None:
     """Method notes and provenance."""
     doc.heading(t("appendix.methods", ctx.lang))
-    for key in ("methods.scores", "methods.index", "methods.change", "methods.growth"):
+    for key in ("methods.scores", "methods.index", "methods.change", "methods.growth",
+                "methods.did"):  # fmt: skip
         doc.paragraph(t(key, ctx.lang, min_respondents=ctx.scores.min_respondents))
     parameters = {
         "baseline": ctx.baseline, "follow_up": ctx.follow_up, "cohort": ctx.cohort,

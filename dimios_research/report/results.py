@@ -144,9 +144,11 @@ def _dios_portfolio(folder: Path | None, data_dir: Path):
     decommission = _stored_or_computed(
         folder, "dios_decommission", lambda: tables()["decommission"]
     )
+    # Computed with the defaults of score_inventory and portfolio (cut 50, end of life 10).
     return Portfolio(
         indicators=indicators, systems=pd.DataFrame(), areas=pd.DataFrame(),
-        decommission=decommission, min_systems=DEFAULT_MIN_RESPONDENTS,
+        decommission=decommission, min_systems=DEFAULT_MIN_RESPONDENTS, end_of_life_age=10.0,
+        cut=50.0,
     )  # fmt: skip
 
 

@@ -46,29 +46,32 @@ def new_document(
     subtitle: str,
     year: int,
     n_organisations: int,
+    basis: str | None = None,
+    source: str | None = None,
     show: bool = True,
 ) -> Document:
     """A document with the title block every report has.
 
-    Facts: the round, the organisations and respondents behind it, the instrument and the
-    package version. The document date is the round (no clock time: same inputs, same
-    bytes).
+    Facts: the round, the organisations and respondents behind it (or ``basis``), the
+    instrument and the package version; ``source`` overrides the default source line. The
+    document date is the round (no clock time: same inputs, same bytes).
     """
     scores = results.scores
     n_respondents = int(scores.reportable_types(year)["n_respondents"].sum())
     codebook = results.manifest.get("codebook", {})
+    if basis is None:
+        basis = t("document.fact.basis_value", lang, n_organisations=int(n_organisations),
+                  n_respondents=n_respondents)  # fmt: skip
     facts = [
         (t("document.fact.round", lang), str(year)),
-        (t("document.fact.basis", lang), t(
-            "document.fact.basis_value", lang, n_organisations=int(n_organisations),
-            n_respondents=n_respondents,
-        )),
+        (t("document.fact.basis", lang), basis),
         (t("document.fact.instrument", lang), f"{codebook.get('id')} {codebook.get('version')}"),
         (t("document.fact.package", lang), f"dimios-research {__version__}"),
     ]  # fmt: skip
     return Document(
         output_dir, lang, name=name, title=title, subtitle=subtitle, facts=facts,
-        source=source_line(lang, year, n_organisations), date=f"{year}-12-31", show=show,
+        source=source or source_line(lang, year, n_organisations), date=f"{year}-12-31",
+        show=show,
     )  # fmt: skip
 
 

@@ -69,7 +69,8 @@ COLUMN_KINDS: dict[str, str] = {
     "mean_peers": "pct", "target": "pct", "baseline": "pct", "follow_up": "pct",
     "previous": "pct", "change": "pp", "mean_change": "pp", "sd_change": "decimal1", "gap": "pp",
     "difference": "pp", "diff": "pp", "att": "pp", "effect": "pp", "slope": "pp",
-    "percentile_all": "decimal0", "percentile_peers": "decimal0",
+    "percentile_all": "decimal0", "percentile_peers": "decimal0", "band_low": "pp",
+    "band_high": "pp", "weight": "decimal3",
     "icc1": "decimal3", "icc2": "decimal3", "rwg": "decimal2", "rwg_j": "decimal2",
     "median_rwg_j": "decimal2", "ad_m": "decimal2", "mean_ad_m": "decimal2",
     "alpha": "decimal2", "omega": "decimal2", "r_drop": "decimal2", "std_alpha": "decimal2",
@@ -102,6 +103,10 @@ _VALUE_FAMILIES = {
     "reference_kind": "value.reference_kind",
     "group_size_convention": "value.group_size_convention",
 }
+
+
+#: Code columns whose values are descriptions from the statistics: each needs a label.
+_STRICT_FAMILIES = frozenset({"method", "decision", "model", "time_class", "weighting"})
 
 
 def column_kind(name: str) -> str:
@@ -140,6 +145,9 @@ def label_value(column: str, value: Any, lang: str, labels: Mapping[str, str] | 
     family = _VALUE_FAMILIES.get(column)
     if family and has_key(f"{family}.{text}", lang):
         return t(f"{family}.{text}", lang)
+    if column in _STRICT_FAMILIES:  # words from a statistic: never shown untranslated
+        raise KeyError(f"no label for {column} {text!r}: add value.{column}.{text} to both "
+                       "locale catalogues")  # fmt: skip
     return text
 
 
