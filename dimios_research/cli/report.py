@@ -71,6 +71,14 @@ def _common(func: Callable) -> Callable:
             help="Folder with the report notebooks (default: the ones shipped with the package).",
         ),
         click.option(
+            "--format",
+            "formats",
+            default="html,pdf",
+            show_default=True,
+            metavar="FORMATS",
+            help="Rendered outputs, comma-separated: html, pdf.",
+        ),
+        click.option(
             "--progress/--no-progress",
             default=True,
             show_default=True,
@@ -161,8 +169,9 @@ def _run(jobs, n_jobs: int, progress: bool) -> None:
 def _report_command(kind: str, **options: Any) -> None:
     """Check the parameters, score once, plan every report of the request, run them."""
     from ..report.registry import KINDS
-    from ..report.runner import plan_reports, score_once, split_parameters
+    from ..report.runner import check_formats, plan_reports, score_once, split_parameters
 
+    formats = check_formats(options.pop("formats"))
     extra = {name: _parse_value(value) for name, value in options.pop("params")}
     kinds = list(KINDS) if kind == "all" else [kind]
     per_kind = split_parameters(extra, kinds, options["notebook_dir"])
@@ -181,6 +190,7 @@ def _report_command(kind: str, **options: Any) -> None:
         organisations="all" if all_orgs else orgs,
         parameters=per_kind,
         notebook_dir=options["notebook_dir"],
+        formats=formats,
         **{k: options[k] for k in ("year", "baseline", "follow_up") if options.get(k)},
     )
     _run(jobs, options["jobs"], options["progress"])

@@ -126,6 +126,9 @@ __all__ = [
 #: Report kinds and their notebooks (derived from the registry).
 NOTEBOOKS = {name: kind.notebook for name, kind in REPORT_KINDS.items()}
 LANGS = LANGUAGES
+#: Output formats a report is rendered to (the executed notebook is always kept).
+FORMATS = ("html", "pdf")
+DEFAULT_FORMATS = FORMATS
 #: Parameters set by the runner itself; ``--param`` may not override them.
 MANAGED_PARAMETERS = ("data_dir", "results_dir", "output_dir")
 KERNEL_NAME = "python3"
@@ -156,6 +159,8 @@ class ReportJob:
         Folder for executed notebooks of failed runs (``<out>/_failed``).
     label : str
         Target relative to ``out`` (for messages and the ``_failed`` path).
+    formats : tuple of str
+        Rendered outputs: ``"html"`` and/or ``"pdf"`` (default both).
     """
 
     kind: str
@@ -166,10 +171,16 @@ class ReportJob:
     lang: str
     failed_dir: Path
     label: str
+    formats: tuple[str, ...] = DEFAULT_FORMATS
 
     @property
     def html(self) -> Path:
         return self.target / f"{self.stem}.html"
+
+    @property
+    def main_file(self) -> Path:
+        """The HTML, or the PDF when only a PDF is made."""
+        return self.html if "html" in self.formats else self.target / f"{self.stem}.pdf"
 
 
 @dataclass(frozen=True)
@@ -190,12 +201,13 @@ class ReportOutcome:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        """One line: the HTML path and counts of figures and tables."""
+        """One line: the main file, the other formats and counts of figures and tables."""
         figures = sum(1 for f in self.files if f.parent.name == "figures")
         tables = sum(1 for f in self.files if f.parent.name == "tables")
+        others = [f".{f}" for f in self.job.formats if f != self.job.main_file.suffix[1:]]
         return (
-            f"{self.job.html} (+ .ipynb, {figures} figure files, {tables} table files, "
-            f"{self.seconds:.1f} s)"
+            f"{self.job.main_file} (+ {', '.join([*others, '.ipynb'])}, {figures} figure "
+            f"files, {tables} table files, {self.seconds:.1f} s)"
         )
 
 
@@ -309,6 +321,7 @@ def plan_report(
     organisation_id: str | None = None,
     parameters: Mapping[str, Any] | None = None,
     notebook_dir: str | Path | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> ReportJob:
     """Resolve and validate one report request; nothing is executed.
 
@@ -382,12 +395,38 @@ def plan_report(
         lang=lang,
         failed_dir=out / FAILED_DIR,
         label=relative.as_posix(),
+        formats=check_formats(formats),
     )
 
 
 # --------------------------------------------------------------------------------------------
 # Execution and export
 # --------------------------------------------------------------------------------------------
+
+
+def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
+    """Output formats from ``"html,pdf"`` or a sequence; unknown ones are an error."""
+    chosen = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen = [f.strip().lower() for f in chosen if f.strip()]
+    unknown = sorted(set(chosen) - set(FORMATS))
+    if unknown or not chosen:
+        raise ReportParameterError(
+            f"--format must list {' and/or '.join(FORMATS)} (e.g. html,pdf), got "
+            f"{','.join(chosen) or 'nothing'}"
+        )
+    return tuple(f for f in FORMATS if f in chosen)
+
+
+def _render(job: ReportJob, folder: Path) -> list[Path]:
+    """Render the saved document to every requested format; the text files to rewrite."""
+    written = []
+    if "html" in job.formats:
+        written.append(write_html(folder, folder / f"{job.stem}.html"))
+    if "pdf" in job.formats:
+        from .pdf import write_pdf
+
+        write_pdf(folder, folder / f"{job.stem}.pdf")  # binary: holds no folder path
+    return written
 
 
 def _replace_text(paths: Iterable[Path], old: str, new: str) -> None:
@@ -594,8 +633,8 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
                 f"the notebook did not save its document ({DOCUMENT_FILE}); end it with "
                 "doc.save()", job.failed_dir / f"{job.label}.ipynb",
             )  # fmt: skip
-        html = write_html(tmp, tmp / f"{job.stem}.html")
-        _replace_text([executed, html], str(tmp), str(job.target))
+        rendered = _render(job, tmp)
+        _replace_text([executed, *rendered], str(tmp), str(job.target))
         _swap_into_place(tmp, job.target)
     finally:
         if tmp.exists():
@@ -698,6 +737,7 @@ def plan_reports(
     organisations: Sequence[str] | str | None = None,
     parameters: Mapping[str, Mapping[str, Any]] | None = None,
     notebook_dir: str | Path | None = None,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     **selectors: Any,
 ) -> list[ReportJob]:
     """Plan every report of a request: one per language (and organisation for profiles).
@@ -717,7 +757,7 @@ def plan_reports(
         return plan_report(
             name, results, data_dir=data_dir, results_dir=results_dir, out_dir=out_dir,
             lang=lang, parameters=dict(extra.get(name, {})), notebook_dir=notebook_dir,
-            **picked,
+            formats=formats, **picked,
         )  # fmt: skip
 
     year = selectors.get("year")
@@ -748,6 +788,7 @@ def run_report(
     jobs: int = 1,
     notebook_dir: str | Path | None = None,
     progress: bool = False,
+    formats: str | Sequence[str] = DEFAULT_FORMATS,
 ) -> list[ReportOutcome]:
     """Build reports from Python, as ``dimios-research report <kind>`` does.
 
@@ -769,6 +810,8 @@ def run_report(
         every notebook that declares them).
     jobs : int, default 1
         Parallel worker processes.
+    formats : str or sequence of str, default ("html", "pdf")
+        Rendered outputs, e.g. ``"html,pdf"`` or ``["pdf"]``.
 
     Returns
     -------
@@ -794,7 +837,7 @@ def run_report(
     planned = plan_reports(
         kind, results, data_dir=data, results_dir=results_dir, out_dir=out_dir, langs=langs,
         organisations=organisations, parameters=per_kind, notebook_dir=notebook_dir,
-        year=year, baseline=baseline, follow_up=follow_up,
+        formats=check_formats(formats), year=year, baseline=baseline, follow_up=follow_up,
     )  # fmt: skip
     outcomes = run_jobs(planned, n_jobs=jobs, progress=progress)
     failed = [o for o in outcomes if isinstance(o, NotebookFailedError)]

@@ -30,6 +30,8 @@ from .tables import select
 
 __all__ = ["SECTIONS", "StatusContext", "build_status_report", "unit_labels"]
 
+#: Size (inches) of the figures with a row per capability: fits an A4 page with its caption.
+TALL_FIGURE = (7.0, 8.6)
 #: Post hoc pairs are shown when their adjusted p is below this (all pairs go to the workbook).
 POSTHOC_ALPHA = 0.05
 
@@ -289,9 +291,10 @@ def add_profile(doc: Document, ctx: StatusContext) -> None:
     doc.paragraph(t("profile.text", lang))
     for level in ("dimension", "category", "capability"):
         profile = ctx.profile(level)
+        size = {"figsize": TALL_FIGURE} if level == "capability" else {}
         doc.plot(
             "profile_bars", profile, lang, title="", name=f"profile_{level}",
-            caption=t(f"profile.figure.{level}", lang, year=ctx.year),
+            caption=t(f"profile.figure.{level}", lang, year=ctx.year), **size,
         )  # fmt: skip
         columns = ["label", "parent_label", "estimate", "ci_low", "ci_high", "n_organisations"]
         if level == "dimension":
@@ -346,6 +349,7 @@ def add_types(doc: Document, ctx: StatusContext) -> None:
     matrix = summaries.capability_by_type(ctx.scores, ctx.year, ctx.codebook, lang)
     doc.plot(
         "heatmap", matrix, lang, center=float(ctx.index["estimate"]), title="",
+        figsize=TALL_FIGURE,
         name="capability_by_type", caption=t("types.heatmap", lang, year=ctx.year),
     )  # fmt: skip
 
