@@ -255,7 +255,9 @@ def test_rerun_replaces_the_whole_folder(scored, small):
     first = reports.run_job(job)
     # (the stand-in saves its figures and tables with plain matplotlib and pandas, so only
     # the runner's own files are compared; the real reports' files are checked elsewhere)
-    report_bytes = {p.name: p.read_bytes() for p in first.files if p.suffix in (".html", ".ipynb")}
+    report_bytes = {
+        p.name: p.read_bytes() for p in first.files if p.suffix in (".html", ".ipynb", ".pdf")
+    }
     stale = job.target / "figures" / "stale.png"
     stale.write_bytes(b"old")
     second = reports.run_job(job)
@@ -266,7 +268,7 @@ def test_rerun_replaces_the_whole_folder(scored, small):
     assert [p.name for p in job.target.parent.iterdir() if p.name.startswith(".")] == []
     # same inputs, same bytes: no clock times in the notebook, no random cell id in the HTML
     assert {
-        p.name: p.read_bytes() for p in second.files if p.suffix in (".html", ".ipynb")
+        p.name: p.read_bytes() for p in second.files if p.suffix in (".html", ".ipynb", ".pdf")
     } == report_bytes
     assert '"id": "injected-parameters"' in (job.target / "status_report.ipynb").read_text()
     # the executed notebook records the final folder, not the temporary one
@@ -578,3 +580,23 @@ def test_other_reports_in_english(small, scored, built, command, relative, keys)
     for key in keys:
         assert t(key, "en") in text
         assert t(key, "sv") not in text
+
+
+@needs_real
+@pytest.mark.parametrize("relative", list(REPORTS.values()), ids=list(REPORTS))
+def test_every_report_has_a_tagged_a4_pdf(built, relative):
+    from pypdf import PdfReader
+
+    _, out, _ = built
+    doc = _document(out, relative)
+    reader = PdfReader(out / relative / f"{Path(relative).name}.pdf")
+    assert reader.metadata.title == doc["title"]
+    assert reader.trailer["/Root"]["/Lang"] == doc["lang"]
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"])
+    page = reader.pages[0]
+    assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
+        (595.276, 841.89)
+    )
+    text = re.sub(r"\s+", " ", page.extract_text())
+    key = next(b for b in doc["blocks"] if b["kind"] == "key_figures")
+    assert key["items"][0]["value"].replace("\u00a0", " ") in text.replace("\u00a0", " ")
