@@ -54,9 +54,22 @@ def _cell(text: str, align: str) -> str:
     return f"[{esc(text)}]" if align == "left" else f"table.cell(align: right)[{esc(text)}]"
 
 
+def _widths(data: Mapping[str, Any], align: list[str]) -> list[str]:
+    """Column widths: numbers as wide as they need (``auto``), text shares the rest by length."""
+    widths = []
+    for j, a in enumerate(align):
+        if a != "left":
+            widths.append("auto")
+            continue
+        longest = max([len(str(row[j])) for row in data["rows"]] or [1])
+        least = 2.0 if j == 0 else 1.0  # the row labels get room first
+        widths.append(f"{min(6.0, max(least, longest / 12)):.1f}fr")
+    return widths
+
+
 def _table(data: Mapping[str, Any], lang: str) -> str:
     align = data.get("align") or ["left"] * len(data["columns"])
-    widths = ", ".join("2fr" if a == "left" and i == 0 else "1fr" for i, a in enumerate(align))
+    widths = ", ".join(_widths(data, align))
     header = ", ".join(
         f"table.cell(align: {'left' if a == 'left' else 'right'})[*{esc(c)}*]"
         for c, a in zip(data["columns"], align, strict=True)
