@@ -106,3 +106,46 @@ def test_cells_are_thin(name):
         assert "add_appendix(" in code and code.rstrip().endswith("doc.save();")
         lines = [line for line in code.splitlines() if line and not line.startswith("#")]
         assert all(len(line) <= 100 for line in lines)
+
+
+#: Report notebooks and the report module whose ``SECTIONS`` they call, one cell each.
+SECTION_MODULES = {
+    "status_report": "status",
+    "follow_up_report": "follow_up",
+    "organisation_profile": "profile",
+    "instrument_validation": "validation",
+    "dios_report": "dios",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECTION_MODULES))
+def test_notebook_calls_every_section_in_order(name):
+    """A section added to a report module must also be a cell of its notebook (and vice versa)."""
+    import importlib
+
+    module_name = SECTION_MODULES[name]
+    module = importlib.import_module(f"dimios_research.report.{module_name}")
+    expected = [section.__name__ for section in module.SECTIONS]
+    trees = [ast.parse(c.source) for c in _read(name).cells if c.cell_type == "code"]
+    aliases = {
+        alias.asname or alias.name
+        for tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "dimios_research.report"
+        for alias in node.names
+        if alias.name == module_name
+    }
+    assert aliases, f"{name}: does not import dimios_research.report.{module_name}"
+    called = []
+    for tree in trees:
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in aliases
+                and node.func.attr.startswith("add_")
+            ):
+                called.append(node.func.attr)
+    in_sections = [c for c in called if c in expected]
+    assert in_sections == expected, f"{name}: notebook calls {called}, SECTIONS is {expected}"
