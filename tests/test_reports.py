@@ -366,6 +366,28 @@ def _text(path: Path) -> str:
     return html_lib.unescape(path.read_text(encoding="utf-8")).replace("\u00a0", " ")
 
 
+#: Function words of one language that never occur in running text of the other. Words both
+#: languages share ("per", "index", "region") or that occur in names ("de Chaisemartin",
+#: "organisations.csv") are left out on purpose.
+FOREIGN_WORDS = {
+    "sv": {"the", "and", "of", "with", "for", "is", "are", "which", "this", "that", "from",
+           "than", "between", "each", "were", "was", "has", "have", "below", "above"},
+    "en": {"och", "för", "med", "av", "är", "som", "till", "inte", "än", "mellan", "varje",
+           "eller", "har", "över", "omgång", "poäng", "medelvärde", "kommun", "myndighet"},
+}  # fmt: skip
+
+
+def _foreign_words(html_text: str, lang: str) -> list[str]:
+    """Words of the other language in the visible text of a page (with a little context)."""
+    visible = re.sub(r"<(style|svg|script)\b.*?</\1>", " ", html_text, flags=re.S)
+    words = re.findall(r"[^\W\d_]+", re.sub(r"<[^>]+>", " ", visible))
+    return [
+        " ".join(words[max(0, i - 3) : i + 4])
+        for i, word in enumerate(words)
+        if word.lower() in FOREIGN_WORDS[lang]
+    ]
+
+
 def _html(out: Path, relative: str) -> Path:
     path = out / relative
     assert path.is_file(), f"{relative} missing"
@@ -580,6 +602,17 @@ def test_other_reports_in_english(small, scored, built, command, relative, keys)
     for key in keys:
         assert t(key, "en") in text
         assert t(key, "sv") not in text
+    assert _foreign_words(text, "en") == []
+
+
+@needs_real
+@pytest.mark.parametrize("relative", list(REPORTS.values()), ids=list(REPORTS))
+def test_every_report_speaks_one_language(built, relative):
+    """A Swedish report contains no English running text and an English one no Swedish."""
+    _, out, _ = built
+    lang = _document(out, relative)["lang"]
+    text = _text(_html(out, f"{relative}/{Path(relative).name}.html"))
+    assert _foreign_words(text, lang) == []
 
 
 @needs_real

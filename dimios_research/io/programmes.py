@@ -43,6 +43,7 @@ REQUIRED_KEYS: tuple[str, ...] = (
     "period.start",
     "period.end",
     "source.title",
+    "source.title_en",
     "population.municipalities",
     "population.regions",
     "goals.organisations.count",

@@ -457,5 +457,6 @@ def programme_sentences(programme: Any, goals: pd.DataFrame, lang: str = "sv") -
             invited=count(get("evaluation.invited")),
             share=pct("evaluation_response_rate"),
         ),
-        t("programme.source", lang, source=str(get("source.title"))),
+        # An English report cites the source by its translated title (the report is Swedish).
+        t("programme.source", lang, source=str(get("source.title" if lang == "sv" else "source.title_en"))),
     ]
