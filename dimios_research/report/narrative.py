@@ -370,8 +370,7 @@ def projection_sentence(result: Any, lang: str = "sv") -> str:
     Parameters
     ----------
     result : TargetAttainmentResult
-        From :func:`dimios_research.stats.targets.target_attainment` (whose own
-        ``statement`` is English only).
+        From :func:`dimios_research.stats.targets.target_attainment`.
     lang : {"sv", "en"}
     """
     lang = check_lang(lang)
@@ -458,5 +457,9 @@ def programme_sentences(programme: Any, goals: pd.DataFrame, lang: str = "sv") -
             share=pct("evaluation_response_rate"),
         ),
         # An English report cites the source by its translated title (the report is Swedish).
-        t("programme.source", lang, source=str(get("source.title" if lang == "sv" else "source.title_en"))),
+        t(
+            "programme.source",
+            lang,
+            source=str(get("source.title" if lang == "sv" else "source.title_en")),
+        ),
     ]

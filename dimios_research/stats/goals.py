@@ -22,71 +22,27 @@ import pandas as pd
 
 from ..io.programmes import Programme, load_programme  # noqa: F401 - doctests use it
 
-__all__ = ["evaluation_scores", "fee_table", "goal_attainment"]
+__all__ = ["INDICATORS", "evaluation_scores", "fee_table", "goal_attainment"]
 
-# (Swedish, English) label of every goal_attainment() indicator.
-_INDICATOR_LABELS: dict[str, tuple[str, str]] = {
-    "organisations_reached_share_of_population": (
-        "Nådda organisationer av alla kommuner och regioner",
-        "Organisations reached, share of all municipalities and regions",
-    ),
-    "organisations_goal_share_of_population": (
-        "Målet för antal organisationer av alla kommuner och regioner",
-        "Goal for organisations, share of all municipalities and regions",
-    ),
-    "organisations_reached_vs_goal": (
-        "Nådda organisationer i förhållande till målet",
-        "Organisations reached relative to the goal",
-    ),
-    "training_participants_vs_goal": (
-        "Utbildningsdeltagare i förhållande till målet",
-        "Training participants relative to the goal",
-    ),
-    "training_participants_share_of_target_group": (
-        "Utbildningsdeltagare av målgruppen (härledd storlek)",
-        "Training participants, share of the target group (implied size)",
-    ),
-    "training_participants_women_share": (
-        "Andel kvinnor bland utbildningsdeltagarna",
-        "Share of women among training participants",
-    ),
-    "coordinators_women_share": (
-        "Andel kvinnor bland koordinatorerna",
-        "Share of women among coordinators",
-    ),
-    "coordinator_fte": (
-        "Koordinatorernas rapporterade tid i årsarbetskrafter",
-        "Coordinators' reported time in full-time equivalents",
-    ),
-    "esf_share_decided": (
-        "ESF-stöd av beslutad finansiering",
-        "ESF support, share of funding decided",
-    ),
-    "cofinancing_share_decided": (
-        "Medfinansiering av beslutad finansiering",
-        "Co-financing, share of funding decided",
-    ),
-    "esf_share_at_close": (
-        "ESF-stöd av använd finansiering vid projektavslut",
-        "ESF support, share of funding used at close",
-    ),
-    "cofinancing_share_at_close": (
-        "Medfinansiering av använd finansiering vid projektavslut",
-        "Co-financing, share of funding used at close",
-    ),
-    "funding_used_share_of_decided": (
-        "Använd finansiering vid projektavslut av beslutad finansiering",
-        "Funding used at close, share of funding decided",
-    ),
-    "evaluation_response_rate": (
-        "Svarsfrekvens i projektutvärderingen",
-        "Response rate of the programme evaluation",
-    ),
-    "maturity_progress": (
-        "Uppnådd del av den eftersträvade mognadsökningen",
-        "Achieved part of the targeted maturity increase",
-    ),
-}
+#: Every indicator goal_attainment() can return, in table order. Their labels are in the
+#: report catalogues (``indicator.<code>``); statistics return codes only.
+INDICATORS: tuple[str, ...] = (
+    "organisations_reached_share_of_population",
+    "organisations_goal_share_of_population",
+    "organisations_reached_vs_goal",
+    "training_participants_vs_goal",
+    "training_participants_share_of_target_group",
+    "training_participants_women_share",
+    "coordinators_women_share",
+    "coordinator_fte",
+    "esf_share_decided",
+    "cofinancing_share_decided",
+    "esf_share_at_close",
+    "cofinancing_share_at_close",
+    "funding_used_share_of_decided",
+    "evaluation_response_rate",
+    "maturity_progress",
+)
 
 
 def goal_attainment(
@@ -138,8 +94,6 @@ def goal_attainment(
 
         ``indicator`` : str
             Stable identifier (above).
-        ``label_sv``, ``label_en`` : str
-            Short human-readable label.
         ``value`` : float
             The numerator, in ``value_unit``.
         ``value_unit`` : str
@@ -395,7 +349,10 @@ def _row(
     result_unit: str = "%",
 ) -> dict[str, Any]:
     """Build one goal-attainment row; the single place where a result is computed."""
-    label_sv, label_en = _INDICATOR_LABELS[indicator]
+    if indicator not in INDICATORS:
+        raise ValueError(
+            f"unknown programme indicator {indicator!r}; known: {', '.join(INDICATORS)}"
+        )
     value = float(value)
     reference = float(reference)
     ratio = value / reference
@@ -405,8 +362,6 @@ def _row(
         goal_met = value >= reference
     return {
         "indicator": indicator,
-        "label_sv": label_sv,
-        "label_en": label_en,
         "value": value,
         "value_unit": value_unit,
         "reference": reference,

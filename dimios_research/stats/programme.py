@@ -8,8 +8,7 @@ grow over time the TWFE estimate is biased; see :mod:`dimios_research.stats.did`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,28 +19,12 @@ from ..conventions import check_ci, require_columns
 from .intervals import t_interval
 
 __all__ = [
-    "PROGRAMME_CAVEAT",
     "EventStudyResult",
     "ProgrammeEffectResult",
     "event_study",
     "programme_design_problem",
     "programme_effect",
 ]
-
-
-#: Plain-language caveat attached to every programme-effect result.
-PROGRAMME_CAVEAT: Mapping[str, str] = {
-    "en": (
-        "Organisations chose to join the programme themselves, so the estimate compares "
-        "participants with organisations that had not (yet) joined and is not a randomised "
-        "effect: it can include differences in motivation, resources or timing."
-    ),
-    "sv": (
-        "Organisationerna valde själva att delta i programmet, så skattningen jämför "
-        "deltagare med organisationer som (ännu) inte deltog och är inte en randomiserad "
-        "effekt: den kan spegla skillnader i motivation, resurser eller tidpunkt."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -53,12 +36,12 @@ class ProgrammeEffectResult:
     effect : DataFrame
         One row: ``term, estimate, se, ci_low, ci_high, p, n_obs, n_clusters, n_treated,
         method``.
-    caveat : Mapping
-        ``{"en": ..., "sv": ...}``: the estimate is not a randomised effect.
+
+    Organisations choose to join a programme, so the estimate is not a randomised effect;
+    the reports say so (catalogue key ``programme.caveat``).
     """
 
     effect: pd.DataFrame
-    caveat: Mapping[str, str] = field(default_factory=lambda: dict(PROGRAMME_CAVEAT))
 
 
 @dataclass(frozen=True)
@@ -72,13 +55,10 @@ class EventStudyResult:
         is_reference`` (the reference period -1 has estimate 0 and se NaN).
     pre_trend_test : DataFrame
         One row: ``statistic`` (F), ``df1``, ``df2``, ``p``, ``n_leads``, ``method``.
-    caveat : Mapping
-        As in :class:`ProgrammeEffectResult`.
     """
 
     coefficients: pd.DataFrame
     pre_trend_test: pd.DataFrame
-    caveat: Mapping[str, str] = field(default_factory=lambda: dict(PROGRAMME_CAVEAT))
 
 
 def _programme_data(
@@ -220,8 +200,7 @@ def programme_effect(
     -------
     ProgrammeEffectResult
         ``effect`` (one row: ``term`` = "programme", ``estimate, se, ci_low, ci_high, p,
-        n_obs, n_clusters, n_treated`` = organisations with a programme start, ``method``) and
-        the ``caveat`` in English and Swedish.
+        n_obs, n_clusters, n_treated`` = organisations with a programme start, ``method``).
 
     Notes
     -----
@@ -239,7 +218,7 @@ def programme_effect(
     including "already treated vs newly treated" ones, and can be biased, even of the wrong
     sign (Goodman-Bacon 2021; de Chaisemartin & D'Haultfoeuille 2020). Inspect
     :func:`event_study`. Participation is self-selected: the estimate is not a randomised
-    effect (see ``caveat``).
+    effect.
 
     References
     ----------

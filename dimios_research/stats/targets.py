@@ -25,17 +25,16 @@ class TargetAttainmentResult:
         target_met, target_met_with_confidence, is_target_year``.
     projection : DataFrame
         One row: ``target, slope, slope_ci_low, slope_ci_high, anchor_year, anchor_estimate,
-        projected_year, projected_year_low, projected_year_high, status, source``.
+        projected_year, projected_year_low, projected_year_high, status, source``
+        (``source``: ``"growth_model"``, ``"weighted_fit"`` or ``"weighted_fit_panel"``).
     status : str
-        ``"reached"``, ``"projected"``, ``"beyond_horizon"`` or ``"not_reached"``.
-    statement : str
-        One English sentence saying what the trend implies.
+        ``"reached"``, ``"projected"``, ``"beyond_horizon"`` or ``"not_reached"``; the
+        reports put it into words (:func:`dimios_research.report.narrative.projection_sentence`).
     """
 
     rounds: pd.DataFrame
     projection: pd.DataFrame
     status: str
-    statement: str
 
 
 def _index_trend(
@@ -137,7 +136,7 @@ def target_attainment(
     Returns
     -------
     TargetAttainmentResult
-        ``rounds``, ``projection``, ``status``, ``statement`` (see the class).
+        ``rounds``, ``projection``, ``status`` (see the class).
 
     Notes
     -----
@@ -193,16 +192,14 @@ def target_attainment(
         slope, slope_se = float(growth.params[growth.time]), float(growth.bse[growth.time])
         anchor = growth.time_mean
         anchor_mean = float(growth.predict([anchor])["estimate"].iloc[0])
-        source = "growth model (population mean trend)"
+        source = "growth_model"
     else:
         if rounds["year"].nunique() < 2:
             raise ValueError(
                 "a projection needs at least two rounds in national_index (or pass growth=)"
             )
         slope, slope_se, anchor, anchor_mean = _index_trend(rounds, ci, org_scores, n_boot, seed)
-        source = "weighted linear fit of the index"
-        if org_scores is not None:
-            source += ", joint bootstrap over organisations (panel)"
+        source = "weighted_fit" if org_scores is None else "weighted_fit_panel"
     z = stats.norm.ppf(0.5 + ci / 2)
     slope_low, slope_high = slope - z * slope_se, slope + z * slope_se
     last_year = float(rounds["year"].max())
@@ -218,28 +215,12 @@ def target_attainment(
     ends = sorted([crossing(slope_low), crossing(slope_high)]) if slope > 0 else [np.nan] * 2
     if level_at_last >= target:
         status = "reached"
-        statement = (
-            f"The trend line is at {level_at_last:.1f} in {last_year:.0f}, at or above "
-            f"the target {target:g}."
-        )
     elif slope <= 0:
         status = "not_reached"
-        statement = (
-            f"The trend does not reach the target {target:g}: the estimated yearly "
-            f"change is {slope:+.2f} points."
-        )
     elif projected > last_year + horizon:
         status = "beyond_horizon"
-        statement = (
-            f"At {slope:+.2f} points a year the trend would reach {target:g} only in "
-            f"{projected:.0f}, more than {horizon:g} years after {last_year:.0f}."
-        )
     else:
         status = "projected"
-        statement = (
-            f"At {slope:+.2f} points a year the trend reaches {target:g} in "
-            f"{projected:.1f} (interval {ends[0]:.1f} to {ends[1]:.1f})."
-        )
     projection = pd.DataFrame(
         {
             "target": [float(target)],
@@ -255,6 +236,4 @@ def target_attainment(
             "source": [source],
         }
     )
-    return TargetAttainmentResult(
-        rounds=rounds, projection=projection, status=status, statement=statement
-    )
+    return TargetAttainmentResult(rounds=rounds, projection=projection, status=status)
