@@ -171,4 +171,4 @@ def test_target_attainment_panel_slope_interval():
     assert 0.9 <= hits_panel / reps <= 0.99
     assert hits_indep / reps == 1.0  # the independent-rounds interval is far too wide
     assert ratio < 0.5
-    assert panel["source"].item().endswith("(panel)")
+    assert panel["source"].item() == "weighted_fit_panel"

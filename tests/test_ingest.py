@@ -276,7 +276,10 @@ def test_every_quarantine_and_cell_reason(tmp_path):
         "duplicate_respondent_in_round": expected["duplicate_respondent_in_round"],
         "no_valid_answers": expected["no_valid_answers"],
     }
-    assert set(report.quarantine_reasons) == set(QUARANTINE_REASONS)
+    # Ids that lost their leading zeros need a zero-padded register: test_hostile_input.py.
+    assert set(report.quarantine_reasons) == set(QUARANTINE_REASONS) - {
+        "organisation_id_lost_leading_zeros"
+    }
     assert report.cell_issues == {
         "out_of_range": expected["out_of_range"],
         "unparseable": expected["unparseable"],

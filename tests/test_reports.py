@@ -539,9 +539,11 @@ def test_no_non_reportable_organisation_in_any_output(built, small):
     pattern = re.compile(rf"\b{re.escape(hidden)}\b|{re.escape(name)}(?!\d)")
     checked = 0
     for path in out.rglob("*"):
-        if not path.is_file() or "_cache" in path.parts or path.suffix == ".png":
+        if not path.is_file() or path.suffix == ".png":
             continue
-        if path.suffix == ".xlsx":
+        if path.suffix == ".parquet":  # the results cache holds no hidden organisation either
+            content = pd.read_parquet(path).astype(str).to_csv()
+        elif path.suffix == ".xlsx":
             book = load_workbook(path, read_only=True)
             content = "\n".join(
                 str(cell)

@@ -12,10 +12,28 @@ from pathlib import Path
 import click
 
 from .. import __version__
-from .errors import user_errors
+from .errors import OneLineErrorGroup, user_errors
+from .paths import check_output_file, check_output_folder, parse_max_bytes
+
+_max_bytes_option = click.option(
+    "--max-bytes",
+    metavar="SIZE",
+    help="Largest input read, e.g. 200MB or 1GB (default 50MB; XLSX and Parquet: uncompressed).",
+)
+_sheet_option = click.option(
+    "--sheet", metavar="NAME", help="Worksheet to read from XLSX files with several data sheets."
+)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _refuse_nothing_kept(data) -> None:
+    """Exit 2 when no row passed validation: nothing could be scored or reported."""
+    from ..io.survey import require_kept_rows
+
+    if data.report.rows_read:
+        require_kept_rows(data)
+
+
+@click.group(cls=OneLineErrorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dimios-research")
 def cli() -> None:
     """Analyse DiMiOS digital-maturity self-assessments: validate, score, report."""
@@ -70,22 +88,30 @@ def simulate(seed: int, out_dir: str, personal_data: bool, defects: bool) -> Non
 @click.option(
     "--cell-issues-out", type=click.Path(dir_okay=False), help="Write cell issues to this CSV."
 )
+@_max_bytes_option
+@_sheet_option
 @user_errors
-def validate(
-    responses, organisations, codebook, mapping, encoding, as_json, quarantine_out, cell_issues_out
-) -> None:
+def validate(responses, organisations, codebook, mapping, encoding, as_json, **options) -> None:
     """Read and validate RESPONSES (files or folders) against the organisation register.
 
-    Exits 0 when the files could be read, whatever was quarantined, and 2 on a file-level
-    problem.
+    Exits 0 when the files could be read and at least one row passed, and 2 on a
+    file-level problem, when every row was quarantined, or when an output would overwrite
+    an input or land in a data folder (its folder must exist).
     """
     from ..io.survey import read_survey
 
-    data = read_survey(list(responses), organisations, codebook, mapping, encoding=encoding)
-    if quarantine_out:
-        data.quarantine.to_csv(quarantine_out, index=False, lineterminator="\n")
-    if cell_issues_out:
-        data.cell_issues.to_csv(cell_issues_out, index=False, lineterminator="\n")
+    outputs = _validate_outputs(responses, organisations, codebook, mapping, options)
+    data = read_survey(
+        list(responses),
+        organisations,
+        codebook,
+        mapping,
+        encoding=encoding,
+        max_bytes=parse_max_bytes(options["max_bytes"]),
+        sheet=options["sheet"],
+    )
+    for name, path in outputs.items():
+        getattr(data, name).to_csv(path, index=False, lineterminator="\n")
     if as_json:
         report = data.report.to_dict()
         keys = [
@@ -98,10 +124,28 @@ def validate(
             "dont_know",
             "files",
             "default_key_used",
+            "organisation_ids_padded",
+            "sheets",
         ]
         click.echo(json.dumps({k: report[k] for k in keys}, ensure_ascii=False))
     else:
         click.echo(data.report.summary())
+    _refuse_nothing_kept(data)
+
+
+def _validate_outputs(responses, organisations, codebook, mapping, options) -> dict[str, Path]:
+    """The CSV exports of ``validate``, checked against every input before anything runs."""
+    folders = [Path(r) for r in responses if Path(r).is_dir()]
+    files = [Path(r) for r in responses if not Path(r).is_dir()]
+    files += [Path(p) for p in (organisations, codebook, mapping) if p]
+    outputs = {}
+    for option, name in (("--quarantine-out", "quarantine"), ("--cell-issues-out", "cell_issues")):
+        target = options.get(name + "_out")
+        if target:
+            outputs[name] = check_output_file(option, target, files, folders)
+    if len(outputs) == 2:
+        check_output_file("--cell-issues-out", outputs["cell_issues"], [outputs["quarantine"]])
+    return outputs
 
 
 @cli.group()
@@ -162,18 +206,41 @@ def notebooks_copy(target: str, force: bool) -> None:
     "--min-respondents",
     default=5,
     show_default=True,
+    type=click.IntRange(min=1),
     help="Reporting threshold per organisation-round.",
 )
-@click.option("--cut", default=50.0, show_default=True, help="Maturity type cut (percent).")
+@click.option(
+    "--cut",
+    default=50.0,
+    show_default=True,
+    type=click.FloatRange(0, 100),
+    help="Maturity type cut (percent).",
+)
+@_max_bytes_option
+@_sheet_option
 @user_errors
-def score(data_dir, out_dir, codebook, mapping, min_respondents, cut) -> None:
-    """Validate and score a data folder; write results with a manifest."""
+def score(data_dir, out_dir, codebook, mapping, min_respondents, cut, max_bytes, sheet) -> None:
+    """Validate and score a data folder; write results with a manifest.
+
+    The results hold no organisation below the reporting threshold (see
+    :func:`dimios_research.report.results.write_results`). ``--out`` may not be the data
+    folder or lie inside it.
+    """
     from ..io.datasets import pseudonym_key_for
     from ..io.survey import read_survey_dir
     from ..report.results import write_results
     from ..scoring.survey import score as run_scoring
 
-    data = read_survey_dir(data_dir, codebook, mapping, pseudonym_key=pseudonym_key_for(data_dir))
+    check_output_folder("--out", out_dir, data_dir)
+    data = read_survey_dir(
+        data_dir,
+        codebook,
+        mapping,
+        pseudonym_key=pseudonym_key_for(data_dir),
+        max_bytes=parse_max_bytes(max_bytes),
+        sheet=sheet,
+    )
+    _refuse_nothing_kept(data)
     scores = run_scoring(data, min_respondents=min_respondents, cut=cut)
     manifest = write_results(data, scores, out_dir)
     click.echo(data.report.summary())

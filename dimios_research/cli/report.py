@@ -20,20 +20,27 @@ from typing import Any
 import click
 
 from .errors import EXIT_INTERNAL_ERROR as EXIT_NOTEBOOK_FAILED
-from .errors import user_errors
+from .errors import say_error, user_errors
+from .paths import check_output_folder, parse_max_bytes
 
 DEFAULT_JOBS = 2
 
 
-def _parse_value(text: str) -> Any:
-    """A ``-p`` value as papermill reads it: YAML scalars and lists, ``None`` as None."""
-    import yaml
+def _parse_value(name: str, text: str) -> Any:
+    """A ``-p`` value as papermill reads it: YAML scalars and lists, ``None`` as None.
+
+    Read with the package's safe YAML loader: an alias (``*a``), which could expand a short
+    value into a huge one, is an error; text that is not YAML stays text.
+    """
+    from ..safe_yaml import load_yaml_text
 
     if text in ("None", "none"):
         return None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return load_yaml_text(text, source=f"-p {name}")
+    except ValueError as exc:
+        if "aliases" in str(exc):
+            raise
         return text
 
 
@@ -83,6 +90,14 @@ def _common(func: Callable) -> Callable:
             default=True,
             show_default=True,
             help="Progress bar on stderr.",
+        ),
+        click.option(
+            "--max-bytes",
+            metavar="SIZE",
+            help="Largest input read, e.g. 200MB (default 50MB; XLSX and Parquet: uncompressed).",
+        ),
+        click.option(
+            "--sheet", metavar="NAME", help="Worksheet to read from XLSX files with several."
         ),
     ]
     return _apply(options)(func)
@@ -161,7 +176,7 @@ def _run(jobs, n_jobs: int, progress: bool) -> None:
         for outcome in written:
             click.echo(f"  {outcome.summary()}")
     for error in failed:
-        click.echo(f"error: {error.one_line()}", err=True)
+        say_error(error.one_line())
     if failed:
         sys.exit(EXIT_NOTEBOOK_FAILED)
 
@@ -172,10 +187,12 @@ def _report_command(kind: str, **options: Any) -> None:
     from ..report.runner import check_formats, plan_reports, score_once, split_parameters
 
     formats = check_formats(options.pop("formats"))
-    extra = {name: _parse_value(value) for name, value in options.pop("params")}
+    extra = {name: _parse_value(name, value) for name, value in options.pop("params")}
     kinds = list(KINDS) if kind == "all" else [kind]
+    check_output_folder("--out", options["out_dir"], options["data_dir"])
     per_kind = split_parameters(extra, kinds, options["notebook_dir"])
-    results, results_dir = score_once(options["data_dir"], options["out_dir"])
+    reading = {"max_bytes": parse_max_bytes(options["max_bytes"]), "sheet": options["sheet"]}
+    results, results_dir = score_once(options["data_dir"], options["out_dir"], **reading)
     orgs, all_orgs = options.pop("orgs", ()), options.pop("all_orgs", False)
     if all_orgs and orgs:
         raise click.UsageError("give either --org or --all, not both")

@@ -186,8 +186,15 @@ def parse_scale(raw: dict, source: str) -> tuple[int, int, dict, tuple[int, ...]
             f"{source}: bad scale: max ({scale_max}) must be greater than min ({scale_min})"
         )
     raw_labels = require_key(scale, "labels", "scale", source)
+    if not isinstance(raw_labels, dict):
+        raise CodebookError(
+            f"{source}: scale labels must be a mapping from code to label, e.g. "
+            f"{{1: {{sv: '...', en: '...'}}, 2: ...}}, got a {type(raw_labels).__name__}"
+        )
     labels = {}
     for code, text in raw_labels.items():
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise CodebookError(f"{source}: scale label code {code!r} must be an integer")
         labels[int(code)] = bilingual(text, f"scale label {code}", source)
     expected = set(range(scale_min, scale_max + 1))
     if set(labels) != expected:
@@ -196,7 +203,15 @@ def parse_scale(raw: dict, source: str) -> tuple[int, int, dict, tuple[int, ...]
             f"{scale_min}–{scale_max} needs exactly {sorted(expected)}"
         )
     dont_know = scale.get("dont_know") or {}
-    dk_codes = tuple(int(c) for c in dont_know.get("codes", []))
+    codes = dont_know.get("codes", []) if isinstance(dont_know, dict) else None
+    if not isinstance(codes, list) or not all(
+        isinstance(c, int) and not isinstance(c, bool) for c in codes
+    ):
+        raise CodebookError(
+            f"{source}: scale dont_know must be a mapping with a list of integer codes, "
+            f"e.g. {{codes: [99], label: {{sv: 'Vet ej', en: \"Don't know\"}}}}"
+        )
+    dk_codes = tuple(int(c) for c in codes)
     clash = set(dk_codes) & expected
     if clash:
         raise CodebookError(

@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 
 from ..instrument.codebook import Codebook, normalise_label
-from .privacy import redact
+from .privacy import redact_values
 
-__all__ = ["CELL_ISSUE_REASONS", "parse_answers"]
+__all__ = ["CELL_ISSUE_REASONS", "STATUSES", "parse_answers"]
 
 CELL_ISSUE_REASONS = {
     "out_of_range": "a number outside the scale and not a don't-know code",
     "unparseable": "neither a scale code nor a known answer label",
 }
+#: Status of an answer cell (the categories of the status frame).
+STATUSES = ("answered", "dont_know", "missing", "out_of_range", "unparseable")
 
 
 def parse_answers(
@@ -24,9 +26,11 @@ def parse_answers(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Turn raw answer strings into float codes.
 
-    Returns values (float, NaN where unusable), status codes and a long frame of cell
-    issues (index of the row, item, original value, reason). Work is per column on the
-    distinct values only, so it scales with items × distinct answers, not respondents.
+    Returns values (float, NaN where unusable), status (categoricals of :data:`STATUSES`)
+    and a long frame of cell issues (index of the row, item, original value, reason; row
+    by row, items in instrument order). Work is per column on the distinct values only,
+    so it scales with items × distinct answers, not respondents; the per-cell results are
+    gathered with integer codes, not Python objects.
     """
     labels = codebook.answer_labels()
     labels.update({normalise_label(k): int(v) for k, v in extra_labels.items()})
@@ -56,29 +60,34 @@ def parse_answers(
             return float(code), "answered"
         return np.nan, "out_of_range"
 
-    values = {}
-    status = {}
-    for item in codebook.item_ids:
+    values, status, rows, columns, reasons = {}, {}, [], [], []
+    issue_codes = [STATUSES.index(r) for r in CELL_ISSUE_REASONS]
+    for position, item in enumerate(codebook.item_ids):
         column = raw[item]
         uniques = pd.unique(column.astype(object))
-        lookup = {u: classify(u) for u in uniques}
-        values[item] = column.map({u: v for u, (v, _) in lookup.items()}).astype(float)
-        status[item] = column.map({u: s for u, (_, s) in lookup.items()})
+        lookup = [classify(u) for u in uniques]
+        codes = pd.Index(uniques).get_indexer(column.astype(object))
+        values[item] = np.array([v for v, _ in lookup], dtype=float)[codes]
+        item_status = np.array([STATUSES.index(c) for _, c in lookup], dtype=np.int8)[codes]
+        status[item] = pd.Categorical.from_codes(item_status, categories=STATUSES)
+        bad = np.flatnonzero(np.isin(item_status, issue_codes))
+        rows.append(bad)
+        columns.append(np.full(len(bad), position))
+        reasons.append(item_status[bad])
     values_df = pd.DataFrame(values, index=raw.index)
     status_df = pd.DataFrame(status, index=raw.index)
-    stacked = status_df.stack()
-    bad = stacked[stacked.isin(list(CELL_ISSUE_REASONS))]
+    row_pos, column_pos = np.concatenate(rows), np.concatenate(columns)
+    order = np.lexsort((column_pos, row_pos))  # row by row, items in instrument order
+    row_pos, column_pos = row_pos[order], column_pos[order]
+    originals = raw[codebook.item_ids].to_numpy()
     issues = pd.DataFrame(
         {
-            "row": bad.index.get_level_values(0),
-            "item_id": bad.index.get_level_values(1),
-            "reason": bad.to_numpy(),
+            "row": raw.index[row_pos],
+            "item_id": np.asarray(codebook.item_ids, dtype=object)[column_pos],
+            "reason": np.asarray(STATUSES, dtype=object)[np.concatenate(reasons)[order]],
         }
     )
-    originals = raw[codebook.item_ids].to_numpy()
-    column_pos = pd.Index(codebook.item_ids).get_indexer(issues["item_id"])
-    row_pos = raw.index.get_indexer(issues["row"])
-    issues["original_value"] = pd.Series(
-        originals[row_pos, column_pos] if len(issues) else [], dtype=object
-    ).map(redact)
+    issues["original_value"] = redact_values(
+        pd.Series(originals[row_pos, column_pos] if len(issues) else [], dtype=object)
+    )
     return values_df, status_df, issues

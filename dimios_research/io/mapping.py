@@ -64,8 +64,21 @@ def load_mapping(mapping: str | Path | Mapping | None) -> dict[str, Any]:
     for key in ("columns", "organisation_columns", "answers"):
         _require_mapping(out[key], source, key, "{name in export: canonical name}")
     _require_mapping(out["values"], source, "values", "{column: {value: canonical value}}")
+    for key in ("columns", "organisation_columns"):
+        for name, target in out[key].items():
+            if not isinstance(target, str) or not target.strip():
+                raise DataValidationError(
+                    f"{source}: {key} must map export names to canonical names (text), got "
+                    f"{name!r}: {_kind(target)}"
+                )
     for column, table in out["values"].items():
         _require_mapping(table, source, f"values.{column}", "{value in export: canonical value}")
+        for value, target in table.items():
+            if isinstance(target, (list, dict)) or target is None:
+                raise DataValidationError(
+                    f"{source}: values.{column} must map each value to one value (text or a "
+                    f"number), got {value!r}: {_kind(target)}"
+                )
     for label, code in out["answers"].items():
         if isinstance(code, bool) or not isinstance(code, int):
             raise DataValidationError(
@@ -80,7 +93,15 @@ def _require_mapping(value: Any, source: str, where: str, form: str) -> None:
 
 
 def _kind(value: Any) -> str:
-    names = {list: "a list", str: "a text", int: "a number", float: "a number", bool: "a boolean"}
+    names = {
+        list: "a list",
+        dict: "a mapping",
+        str: "a text",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "nothing",
+    }
     return names.get(type(value), type(value).__name__)
 
 

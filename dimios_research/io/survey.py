@@ -29,15 +29,22 @@ from ..conventions import ORGANISATION_TYPES, SIZE_CLASSES
 from ..errors import DataValidationError, PseudonymisationWarning
 from ..instrument.codebook import Codebook, load_codebook
 from .answers import CELL_ISSUE_REASONS, parse_answers
-from .files import RESPONSE_FILE_SUFFIXES, file_sha256, read_table, resolve_paths
+from .files import (
+    DEFAULT_MAX_BYTES,
+    RESPONSE_FILE_SUFFIXES,
+    file_sha256,
+    format_bytes,
+    read_typed_table,
+    resolve_paths,
+)
 from .mapping import apply_value_maps, load_mapping, rename_columns
-from .organisations import read_organisations
+from .organisations import match_organisation_ids, read_organisations
 from .privacy import (
     PSEUDONYM_KEY_ENV,
     drop_personal_columns,
     pseudonym_key_is_default,
     pseudonymise,
-    redact,
+    redact_values,
 )
 
 __all__ = [
@@ -55,6 +62,9 @@ __all__ = [
     "QUARANTINE_REASONS",
     "CELL_ISSUE_REASONS",
     "PSEUDONYM_KEY_ENV",
+    "DEFAULT_MAX_BYTES",
+    "find_register",
+    "require_kept_rows",
 ]
 
 ID_COLUMNS = ("respondent_id", "organisation_id", "year")
@@ -65,6 +75,9 @@ QUARANTINE_REASONS = {
     "missing_respondent_id": "the respondent id is blank",
     "missing_organisation_id": "the organisation id is blank",
     "missing_or_invalid_year": "the year is blank or not a whole number between 2000 and 2100",
+    "organisation_id_lost_leading_zeros": "the organisation id is a register code without its "
+    "leading zeros (e.g. 114 for 0114): the ids were probably stored as numbers in a "
+    "spreadsheet; store the id column as text (in Excel, format it as Text) and export again",
     "unknown_organisation": "the organisation id is not in the organisation register",
     "duplicate_respondent_in_round": "the respondent id already occurs in this round "
     "(the first occurrence is kept)",
@@ -96,6 +109,12 @@ class ValidationReport:
         Columns that are neither canonical nor items nor personal data (not used).
     default_key_used : bool
         True when respondent ids were pseudonymised with the built-in default key.
+    organisation_ids_padded : int
+        Organisation ids stored as numbers (XLSX, Parquet) that were matched to the
+        register's zero-padded codes (``114`` → ``"0114"``); see
+        :func:`dimios_research.io.organisations.match_organisation_ids`.
+    sheets : dict[str, str]
+        Worksheet read from each XLSX file.
     """
 
     files: tuple[str, ...]
@@ -109,6 +128,8 @@ class ValidationReport:
     dropped_columns: dict[str, str]
     ignored_columns: tuple[str, ...]
     default_key_used: bool
+    organisation_ids_padded: int = 0
+    sheets: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-serialisable types (the CLI's ``--json`` output)."""
@@ -123,6 +144,8 @@ class ValidationReport:
             "dropped_columns": sorted(self.dropped_columns),
             "ignored_columns": list(self.ignored_columns),
             "default_key_used": self.default_key_used,
+            "organisation_ids_padded": self.organisation_ids_padded,
+            "sheets": dict(self.sheets),
         }
 
     def summary(self) -> str:
@@ -136,6 +159,12 @@ class ValidationReport:
         lines.append(f"cell issues: {sum(self.cell_issues.values())}")
         lines += [f"  cell issue, {r}: {n}" for r, n in self.cell_issues.items()]
         lines.append(f"don't-know answers: {self.dont_know}")
+        lines += [f"sheet read from {f}: {name}" for f, name in sorted(self.sheets.items())]
+        if self.organisation_ids_padded:
+            lines.append(
+                f"organisation ids stored as numbers and matched to zero-padded register "
+                f"codes (e.g. 114 to 0114): {self.organisation_ids_padded}"
+            )
         dropped = ", ".join(f"{c} ({why})" for c, why in sorted(self.dropped_columns.items()))
         lines.append(f"personal-data columns dropped: {dropped or 'none'}")
         if self.default_key_used:
@@ -158,7 +187,7 @@ class SurveyData:
         answered, *not* reverse-keyed; NaN for missing and don't know).
     long : pandas.DataFrame
         Tidy: ``year, organisation_id, respondent_id, item_id, value, status`` with status
-        in ``answered, dont_know, missing, invalid``.
+        in ``answered, dont_know, missing, invalid``; ids, item and status are categoricals.
     organisations : pandas.DataFrame
         The register: ``organisation_id, name, type, county, size_class, employees,
         population, programme_start`` with categoricals for type, county and size class.
@@ -202,47 +231,80 @@ class SurveyData:
 
 
 def _read_responses(
-    paths: list[Path], maps: dict, codebook: Codebook, encoding: str | None
-) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    paths: list[Path], maps: dict, codebook: Codebook, options: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, str], list[str], dict[str, str]]:
+    """Every response file, mapped and stripped of personal columns, in one frame.
+
+    Returns the frame (with ``source_file``, ``source_row`` and the private column
+    ``_organisation_id_numeric``), the dropped and ignored columns and the sheets read.
+    """
+    total = sum(p.stat().st_size for p in paths)
+    if total > options["max_bytes"]:
+        raise DataValidationError(
+            f"{paths[0].parent}: the {len(paths)} response file(s) hold {format_bytes(total)}, "
+            f"more than the {format_bytes(options['max_bytes'])} limit; a survey round is a "
+            f"few MB, so check the files, or raise the limit with --max-bytes (max_bytes=)"
+        )
     item_ids = set(codebook.item_ids)
     keep = set(ID_COLUMNS) | set(OPTIONAL_RESPONSE_COLUMNS) | item_ids
-    frames = []
-    dropped: dict[str, str] = {}
-    ignored: list[str] = []
+    frames, dropped, ignored, sheets = [], {}, [], {}
     for path in paths:
-        frame = rename_columns(read_table(path, encoding), maps["columns"])
-        frame = apply_value_maps(frame, maps["values"])
-        if frame.columns.duplicated().any():
-            dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-            raise DataValidationError(
-                f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
-            )
-        missing = [c for c in ID_COLUMNS if c not in frame.columns]
-        if missing:
-            raise DataValidationError(
-                f"{path}: missing required column(s) {', '.join(missing)}; a responses file "
-                f"needs {', '.join(ID_COLUMNS)} and item columns (map export names with "
-                f"--mapping)"
-            )
-        absent = [i for i in codebook.item_ids if i not in frame.columns]
-        if len(absent) == len(codebook.item_ids):
-            raise DataValidationError(
-                f"{path}: no column matches an item id of codebook {codebook.id!r} (e.g. "
-                f"{codebook.item_ids[0]!r}); map the export's question columns with --mapping"
-            )
-        for item in absent:  # an item not asked in this file is missing for everyone
-            frame[item] = ""
+        frame, numeric, sheet = _read_response_file(path, maps, codebook, options)
         frame, file_dropped, file_ignored = drop_personal_columns(frame, keep, item_ids)
         dropped.update(file_dropped)
         ignored += [c for c in file_ignored if c not in ignored]
+        frame["_organisation_id_numeric"] = numeric
         frame["source_file"] = path.name
         frame["source_row"] = np.arange(2, len(frame) + 2)  # spreadsheet row, header = 1
         frames.append(frame)
+        if sheet is not None:
+            sheets[path.name] = sheet
     combined = pd.concat(frames, ignore_index=True, sort=False)
     if "role" not in combined.columns:
         combined["role"] = ""
-    combined["role"] = combined["role"].fillna("")
-    return combined, dropped, ignored
+    # A role is a category ("IT-chef"); one that looks personal is never kept.
+    combined["role"] = redact_values(combined["role"].fillna("").astype(str))
+    return combined, dropped, ignored, sheets
+
+
+def _read_response_file(
+    path: Path, maps: dict, codebook: Codebook, options: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.Series, str | None]:
+    """One response file, columns renamed and values mapped, its canonical columns checked.
+
+    Returns the frame, where its organisation id was stored as a number, and the sheet.
+    """
+    table = read_typed_table(
+        path, options["encoding"], max_bytes=options["max_bytes"], sheet=options["sheet"]
+    )
+    frame = apply_value_maps(rename_columns(table.frame, maps["columns"]), maps["values"])
+    numeric = rename_columns(table.numeric, maps["columns"])
+    if frame.columns.duplicated().any():
+        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise DataValidationError(
+            f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
+        )
+    missing = [c for c in ID_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            f"{path}: missing required column(s) {', '.join(missing)}; a responses file "
+            f"needs {', '.join(ID_COLUMNS)} and item columns (map export names with "
+            f"--mapping)"
+        )
+    absent = [i for i in codebook.item_ids if i not in frame.columns]
+    if len(absent) == len(codebook.item_ids):
+        raise DataValidationError(
+            f"{path}: no column matches an item id of codebook {codebook.id!r} (e.g. "
+            f"{codebook.item_ids[0]!r}); map the export's question columns with --mapping"
+        )
+    for item in absent:  # an item not asked in this file is missing for everyone
+        frame[item] = ""
+    org_numeric = (
+        numeric["organisation_id"]
+        if "organisation_id" in numeric.columns
+        else pd.Series(False, index=frame.index)
+    )
+    return frame, org_numeric.astype(bool), table.sheet
 
 
 def parse_year(values: pd.Series) -> pd.Series:
@@ -260,6 +322,8 @@ def read_survey(
     *,
     pseudonym_key: str | bytes | None = None,
     encoding: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sheet: str | None = None,
 ) -> SurveyData:
     """Read survey exports and the organisation register into validated :class:`SurveyData`.
 
@@ -271,18 +335,26 @@ def read_survey(
         and decimal comma accepted), XLSX or Parquet files with one row per respondent and
         round: ``respondent_id, organisation_id, year``, optional ``role``, then one column
         per codebook item. Answers are codes or scale labels in either language (case and
-        surrounding spaces ignored).
+        surrounding spaces ignored). Ids are text: ``"0114"`` keeps its zero and ``"007"``
+        is not ``"7"``.
     organisations : path or DataFrame
         The organisation register (see :func:`read_organisations`).
     codebook : Codebook or path, optional
         Default: the illustrative instrument.
     mapping : path or dict, optional
-        Renames export columns and maps answer labels (see :func:`load_mapping`).
+        Renames export columns and maps answer labels (see :func:`load_mapping`); a file
+        is read once, for the responses and the register.
     pseudonym_key : str or bytes, optional
         Key for pseudonymising respondent ids; default ``$DIMIOS_PSEUDONYM_KEY``, else a
         built-in key with a :class:`PseudonymisationWarning`.
     encoding : str, optional
         Force a CSV encoding instead of detecting UTF-8/cp1252.
+    max_bytes : int, default :data:`DEFAULT_MAX_BYTES` (50 MB)
+        Largest total size of the response files, and of each file's content (uncompressed
+        for XLSX and Parquet); larger input is refused before it is parsed.
+    sheet : str, optional
+        Worksheet to read from XLSX files; needed when a workbook has several sheets with
+        data (otherwise the only sheet with data is read).
 
     Returns
     -------
@@ -291,21 +363,26 @@ def read_survey(
     Raises
     ------
     DataValidationError
-        For file-level problems (missing or empty file, missing required column,
-        undecodable bytes, duplicate ids in the register).
+        For file-level problems (missing, empty or too large file, another encoding,
+        duplicate or missing column, undecodable bytes, several data sheets, duplicate ids
+        in the register).
 
     Notes
     -----
     Row-level reasons for quarantine, checked in this order: see
     :data:`QUARANTINE_REASONS`. Cell-level reasons: :data:`CELL_ISSUE_REASONS`.
     Don't-know answers are missing with status ``dont_know`` and are not issues.
+    Organisation ids stored as numbers in XLSX or Parquet are matched to zero-padded
+    register codes when that is unambiguous
+    (:func:`~dimios_research.io.organisations.match_organisation_ids`).
     """
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     maps = load_mapping(mapping)
     paths = resolve_paths(responses)
-    register, register_hash = _register(organisations, mapping)
-    raw, dropped, ignored = _read_responses(paths, maps, cb, encoding)
-    year = _identify(raw, pseudonym_key)
+    register, register_hash = _register(organisations, maps, max_bytes)
+    options = {"encoding": encoding, "max_bytes": max_bytes, "sheet": sheet}
+    raw, dropped, ignored, sheets = _read_responses(paths, maps, cb, options)
+    year, padded = _identify(raw, register, pseudonym_key)
     values, status, issues = parse_answers(raw, cb, maps["answers"])
     reason = _quarantine_reasons(raw, year, values, register)
     kept = reason.isna()
@@ -329,6 +406,8 @@ def read_survey(
         dropped_columns=dropped,
         ignored_columns=tuple(ignored),
         default_key_used=pseudonym_key_is_default(pseudonym_key),
+        organisation_ids_padded=padded,
+        sheets=sheets,
     )
     return SurveyData(
         respondents=_respondents(raw.loc[kept], kept_ids, values[kept]),
@@ -342,21 +421,34 @@ def read_survey(
 
 
 def _register(
-    organisations: str | Path | pd.DataFrame, mapping: str | Path | Mapping | None
+    organisations: str | Path | pd.DataFrame, maps: dict, max_bytes: int
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """The register (read and validated unless given as a frame) and its file hash."""
     if isinstance(organisations, pd.DataFrame):
         return organisations.copy(), {}
     path = Path(organisations)
-    return read_organisations(path, mapping), {path.name: file_sha256(path)}
+    register = read_organisations(path, maps, max_bytes=max_bytes)
+    return register, {path.name: file_sha256(path)}
 
 
-def _identify(raw: pd.DataFrame, pseudonym_key: str | bytes | None) -> pd.Series:
-    """Pseudonymise respondent ids and trim organisation ids in place; return the years."""
+def _identify(
+    raw: pd.DataFrame, register: pd.DataFrame, pseudonym_key: str | bytes | None
+) -> tuple[pd.Series, int]:
+    """Pseudonymise respondent ids and match organisation ids in place.
+
+    Returns the years and the number of organisation ids matched by zero-padding; the
+    private column ``_organisation_id_numeric`` becomes ``_lost_zeros`` (see
+    :func:`~dimios_research.io.organisations.match_organisation_ids`).
+    """
     ids = raw["respondent_id"].astype(str).str.strip()
     raw["respondent_id"] = pseudonymise(ids.where(ids != ""), pseudonym_key)
-    raw["organisation_id"] = raw["organisation_id"].astype(str).str.strip()
-    return parse_year(raw["year"])
+    read = raw["organisation_id"].astype(str).str.strip()
+    matched, lost = match_organisation_ids(
+        read, raw.pop("_organisation_id_numeric"), register["organisation_id"]
+    )
+    raw["organisation_id"] = matched
+    raw["_lost_zeros"] = lost
+    return parse_year(raw["year"]), int((matched != read).sum())
 
 
 def _quarantine_reasons(
@@ -371,6 +463,7 @@ def _quarantine_reasons(
     flag(raw["respondent_id"].isna(), "missing_respondent_id")
     flag(raw["organisation_id"] == "", "missing_organisation_id")
     flag(year.isna(), "missing_or_invalid_year")
+    flag(raw["_lost_zeros"], "organisation_id_lost_leading_zeros")
     flag(~raw["organisation_id"].isin(register["organisation_id"]), "unknown_organisation")
     candidates = reason.isna()
     keys = pd.DataFrame({"year": year, "respondent_id": raw["respondent_id"]})
@@ -381,11 +474,16 @@ def _quarantine_reasons(
 
 
 def _quarantine_table(raw: pd.DataFrame, reason: pd.Series, item_ids: list[str]) -> pd.DataFrame:
-    """The set-aside rows with their reason; values that look personal are redacted."""
+    """The set-aside rows with their reason; every value that looks personal is redacted.
+
+    The respondent id is already a pseudonym; the organisation id, year, role and answers
+    are shown as read unless they look personal or are longer than 40 characters.
+    """
     quarantined = reason.notna()
     canonical = ["respondent_id", "organisation_id", "year", "role", *item_ids]
     quarantine = raw.loc[quarantined, ["source_file", "source_row", *canonical]].copy()
-    quarantine[item_ids] = quarantine[item_ids].map(redact)
+    for column in canonical:
+        quarantine[column] = redact_values(quarantine[column])
     quarantine.insert(2, "reason", reason[quarantined])
     quarantine.insert(3, "reason_text", quarantine["reason"].map(QUARANTINE_REASONS))
     return quarantine.reset_index(drop=True)
@@ -418,44 +516,61 @@ def _cell_issues(raw: pd.DataFrame, year: pd.Series, issues: pd.DataFrame) -> pd
 def _to_long(
     ids: pd.DataFrame, values: pd.DataFrame, status: pd.DataFrame, item_ids: list[str]
 ) -> pd.DataFrame:
-    """Tidy answers: one row per respondent, round and item.
+    """Tidy answers: one row per respondent, round and item, sorted by those keys.
 
     ``ids`` (year, organisation_id, respondent_id), ``values`` and ``status`` are
-    row-aligned (the kept input rows), so stacking needs no look-up.
+    row-aligned (the kept input rows). The rows are sorted once and every column is built
+    by repeating (ids) or flattening (values, status) arrays, so no stacked index is made;
+    ids and status are categoricals (one small integer per row).
     """
-    index = pd.MultiIndex.from_frame(ids)
-    long = pd.concat(
+    order = ids.reset_index(drop=True).sort_values(
+        ["year", "organisation_id", "respondent_id"], kind="mergesort"
+    )
+    rows = order.index.to_numpy()
+    k = len(item_ids)
+    repeated = np.repeat(rows, k)
+    status_codes = np.column_stack([status[item].cat.codes.to_numpy() for item in item_ids])
+    merged = np.array([0, 1, 2, 3, 3], dtype=np.int8)  # out_of_range, unparseable → invalid
+    organisations = pd.Categorical(ids["organisation_id"].astype(str))
+    respondents = pd.Categorical(ids["respondent_id"].astype(str))
+    return pd.DataFrame(
         {
-            "value": values.set_axis(index).rename_axis(columns="item_id").stack(future_stack=True),
-            "status": status.set_axis(index)
-            .rename_axis(columns="item_id")
-            .stack(future_stack=True),
-        },
-        axis=1,
-    ).reset_index()
-    long["status"] = long["status"].replace({"out_of_range": "invalid", "unparseable": "invalid"})
-    long["item_id"] = pd.Categorical(long["item_id"], categories=item_ids)
-    columns = ["year", "organisation_id", "respondent_id", "item_id", "value", "status"]
-    return (
-        long[columns]
-        .sort_values(["year", "organisation_id", "respondent_id", "item_id"])
-        .reset_index(drop=True)
+            "year": ids["year"].to_numpy()[repeated],
+            "organisation_id": pd.Categorical.from_codes(
+                organisations.codes[repeated], organisations.categories
+            ),
+            "respondent_id": pd.Categorical.from_codes(
+                respondents.codes[repeated], respondents.categories
+            ),
+            "item_id": pd.Categorical.from_codes(np.tile(np.arange(k), len(rows)), item_ids),
+            "value": values[item_ids].to_numpy(dtype=float)[rows].ravel(),
+            "status": pd.Categorical.from_codes(
+                merged[status_codes[rows].ravel()],
+                ["answered", "dont_know", "missing", "invalid"],
+            ),
+        }
     )
 
 
-def read_survey_dir(
-    data_dir: str | Path,
-    codebook: Codebook | str | Path | None = None,
-    mapping: str | Path | Mapping | None = None,
-    *,
-    pseudonym_key: str | bytes | None = None,
-    encoding: str | None = None,
-) -> SurveyData:
-    """Read a data directory: every response file plus ``organisations.{csv,xlsx,parquet}``.
+def require_kept_rows(data: SurveyData) -> SurveyData:
+    """``data`` unchanged, or a :class:`DataValidationError` when every row was quarantined.
 
-    This is the layout the command line and the report notebooks use (``--data DIR``).
-    Files named ``inventory_*`` are DIOS system inventories and are skipped here.
+    Nothing can be scored then; the message gives the most frequent reason.
     """
+    report = data.report
+    if report.rows_kept == 0:
+        reason, count = max(
+            report.quarantine_reasons.items(), key=lambda item: item[1], default=("none", 0)
+        )
+        raise DataValidationError(
+            f"all {report.rows_read} rows were quarantined (most often {reason}: {count}); "
+            f"see the quarantine (validate --quarantine-out FILE) and fix the input"
+        )
+    return data
+
+
+def find_register(data_dir: str | Path) -> Path:
+    """The organisation register of a data folder: its one ``organisations.{csv,xlsx,parquet}``."""
     folder = Path(data_dir)
     if not folder.is_dir():
         raise DataValidationError(f"{folder}: data directory not found; check the path")
@@ -465,6 +580,27 @@ def read_survey_dir(
             f"{folder}: expected exactly one organisation register named organisations.csv, "
             f".xlsx or .parquet, found {len(registers)}"
         )
+    return registers[0]
+
+
+def read_survey_dir(
+    data_dir: str | Path,
+    codebook: Codebook | str | Path | None = None,
+    mapping: str | Path | Mapping | None = None,
+    *,
+    pseudonym_key: str | bytes | None = None,
+    encoding: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sheet: str | None = None,
+) -> SurveyData:
+    """Read a data directory: every response file plus ``organisations.{csv,xlsx,parquet}``.
+
+    This is the layout the command line and the report notebooks use (``--data DIR``).
+    Files named ``inventory_*`` are DIOS system inventories and are skipped here. The keyword
+    arguments are those of :func:`read_survey`.
+    """
+    folder = Path(data_dir)
+    register = find_register(folder)
     responses = sorted(
         p
         for p in folder.iterdir()
@@ -476,5 +612,12 @@ def read_survey_dir(
     if not responses:
         raise DataValidationError(f"{folder}: no response files next to the register")
     return read_survey(
-        responses, registers[0], codebook, mapping, pseudonym_key=pseudonym_key, encoding=encoding
+        responses,
+        register,
+        codebook,
+        mapping,
+        pseudonym_key=pseudonym_key,
+        encoding=encoding,
+        max_bytes=max_bytes,
+        sheet=sheet,
     )

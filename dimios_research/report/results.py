@@ -8,24 +8,29 @@ give the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..conventions import DEFAULT_MIN_RESPONDENTS, DEFAULT_TYPE_CUT
 from ..errors import StaleResultsError
 from ..instrument.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from ..io.datasets import pseudonym_key_for
+from ..io.files import DEFAULT_MAX_BYTES
 from ..io.store import MANIFEST, read_store, write_store
-from ..io.survey import SurveyData, read_survey_dir
+from ..io.survey import SurveyData, read_survey_dir, require_kept_rows
 from ..scoring import Scores, score
 from ..stats.agreement import aggregation_table, icc_table
 from ..stats.cfa import measurement_invariance
 from ..stats.indices import item_distribution
 
 __all__ = [
+    "HIDDEN_ORGANISATION",
+    "withhold_below_threshold",
     "StaleResultsError",
     "Results",
     "write_results",
@@ -34,6 +39,11 @@ __all__ = [
     "results_from",
     "MANIFEST",
 ]
+
+#: What a quarantined row of an organisation below the threshold shows as its organisation.
+HIDDEN_ORGANISATION = "(below reporting threshold)"
+#: Quarantine columns kept for such a row (the others are blanked).
+QUARANTINE_KEPT_COLUMNS = ("source_file", "source_row", "reason", "reason_text", "year")
 
 _TABLES = (
     "respondent_scores",
@@ -53,6 +63,10 @@ _TABLES = (
 class Results:
     """Loaded results: the scores, the diagnostics and the manifest.
 
+    Results are what reports see, in memory (:func:`results_from`) as on disk
+    (:func:`write_results`): organisation-rounds below the reporting threshold appear only
+    as counts (see :func:`withhold_below_threshold`).
+
     Attributes
     ----------
     scores : Scores
@@ -62,10 +76,11 @@ class Results:
     icc : pandas.DataFrame
         ICC(1) and ICC(2) per round, level and unit.
     quarantine, cell_issues : pandas.DataFrame
-        From validation (no personal data).
+        From validation (no personal data; rows of organisations below the threshold
+        anonymised, see :func:`withhold_below_threshold`).
     answers : pandas.DataFrame
         Respondents wide (``year, organisation_id, respondent_id, role`` and raw item codes,
-        not reverse-keyed; pseudonymised ids).
+        not reverse-keyed; pseudonymised ids) of reportable organisation-rounds.
     item_distribution : pandas.DataFrame
         See :func:`dimios_research.stats.indices.item_distribution`.
     codebook : Codebook
@@ -174,26 +189,155 @@ def _codebook_reference(codebook: Codebook) -> str:
 
 
 def _tables(data: SurveyData, scores: Scores) -> dict[str, pd.DataFrame]:
-    """Every stored table with a fresh row index (dtypes kept: the store round-trips them)."""
+    """Every stored table with a fresh row index (dtypes kept: the store round-trips them).
+
+    Only reportable organisation-rounds are kept, see :func:`withhold_below_threshold`.
+    """
     cb = data.codebook
+    visible = _reportable_keys(scores)
+    respondents = _prune_categories(scores.respondents[_among(scores.respondents, visible)])
+    answers = data.respondents[_among(data.respondents, visible)]
+    long = data.long[_among(data.long, visible)]
+    types, register = _types_and_register(scores)
     tables = {
-        "respondent_scores": scores.respondents,
-        "organisation_scores": scores.organisations,
-        "types": scores.types,
-        "register": scores.register,
+        "respondent_scores": respondents,
+        "organisation_scores": scores.organisations[scores.organisations["reportable"]],
+        "types": types,
+        "register": register,
         "aggregation": aggregation_table(
-            data.respondents,
+            answers,
             cb.items,
             scale_points=cb.scale_points,
             min_respondents=scores.parameters["min_respondents"],
         ),
-        "icc": icc_table(scores.respondents[scores.respondents["level"] != "overall"]),
-        "quarantine": data.quarantine,
-        "cell_issues": data.cell_issues,
-        "answers": data.respondents.drop(columns=["source_file", "source_row"]),
-        "item_distribution": item_distribution(data),
+        "icc": icc_table(respondents[respondents["level"] != "overall"]),
+        "quarantine": _hidden_quarantine(data.quarantine, scores, visible),
+        "cell_issues": _hidden_cell_issues(data, visible),
+        "answers": answers.drop(columns=["source_file", "source_row"]),
+        "item_distribution": item_distribution(dataclasses.replace(data, long=long)),
     }
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+
+
+def withhold_below_threshold(data: SurveyData, scores: Scores) -> dict[str, pd.DataFrame]:
+    """The tables of :class:`Results`, with nothing of an organisation below the threshold.
+
+    What reports show never depends on an organisation-round below the reporting threshold
+    except through counts, so results keep only what those counts need. For every
+    organisation-round that is not reportable:
+
+    * its organisation scores, respondent scores, answers and agreement rows are left out,
+      and so it does not enter the ICC table or the item distributions (national indices,
+      ICCs and reliability use reportable organisations only);
+    * its ``types`` row keeps ``n_respondents`` and ``reportable = False`` (for coverage
+      counts) under a token ``hidden-<year>-<k>`` instead of the id, with no scores and no
+      maturity type; the register holds the token with the organisation's type, size
+      class and county only (no name, employees, population or programme start); tokens
+      are numbered within a round in the order of those attributes, so they cannot be
+      traced to an id;
+    * quarantined rows of it show :data:`HIDDEN_ORGANISATION` as the organisation, and no
+      respondent id, role or answers; its cell issues show no respondent id.
+
+    The register keeps organisations reportable in at least one round (with their names);
+    organisations that never reached the threshold and those that never answered are
+    left out, so the absence of a name reveals nothing. Unknown organisation ids in the
+    quarantine (not in the register) are kept: they name no registered organisation.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The tables written by :func:`write_results` (the same as :attr:`Results` holds).
+    """
+    return _tables(data, scores)
+
+
+def _reportable_keys(scores: Scores) -> pd.MultiIndex:
+    types = scores.types[scores.types["reportable"].astype(bool)]
+    return pd.MultiIndex.from_arrays(
+        [types["year"].astype(int), types["organisation_id"].astype(str)]
+    )
+
+
+def _among(frame: pd.DataFrame, keys: pd.MultiIndex) -> np.ndarray:
+    """Rows of ``frame`` whose (year, organisation_id) is among ``keys``."""
+    rows = pd.MultiIndex.from_arrays(
+        [frame["year"].astype(int), frame["organisation_id"].astype(str)]
+    )
+    return rows.isin(keys)
+
+
+def _prune_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop unused categories of the id columns, so a dropped id is not kept as a category."""
+    frame = frame.copy()
+    for column in ("organisation_id", "respondent_id"):
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].cat.remove_unused_categories()
+    return frame
+
+
+def _types_and_register(scores: Scores) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``types`` with tokens for hidden organisation-rounds; the register to match."""
+    types = scores.types.copy()
+    hidden = ~types["reportable"].astype(bool)
+    attributes = ["type", "size_class", "county"]
+    register = scores.register.set_index("organisation_id", drop=False)
+    rows = types[hidden].join(register[attributes], on="organisation_id")
+    rows = rows.sort_values(["year", *attributes, "n_respondents"], kind="mergesort")
+    number = rows.groupby("year").cumcount() + 1
+    prefix = _token_prefix(set(register["organisation_id"].astype(str)))
+    tokens = pd.Series(
+        [f"{prefix}{year}-{k:03d}" for year, k in zip(rows["year"], number)],
+        index=rows.index,
+        dtype=str,
+    )
+    types.loc[rows.index, "organisation_id"] = tokens
+    score_columns = [c for c in types.columns if c.endswith("_pct")]
+    types.loc[hidden, score_columns] = np.nan
+    types.loc[hidden, "maturity_type"] = np.nan
+    shown = set(types.loc[~hidden, "organisation_id"].astype(str))
+    kept = scores.register[scores.register["organisation_id"].astype(str).isin(shown)]
+    token_rows = register.loc[rows["organisation_id"]].reset_index(drop=True)
+    token_rows["organisation_id"] = tokens.to_numpy()
+    token_rows["name"] = ""
+    for column in ("employees", "population", "programme_start"):
+        token_rows[column] = np.nan
+    return types, pd.concat([kept, token_rows[kept.columns]], ignore_index=True)
+
+
+def _token_prefix(ids: set[str]) -> str:
+    """``hidden-``, lengthened until no register id starts with it (a token never collides)."""
+    prefix = "hidden-"
+    while any(i.startswith(prefix) for i in ids):
+        prefix = "_" + prefix
+    return prefix
+
+
+def _hidden_quarantine(
+    quarantine: pd.DataFrame, scores: Scores, visible: pd.MultiIndex
+) -> pd.DataFrame:
+    """Quarantined rows, those of registered organisations not reportable in the round hidden."""
+    quarantine = quarantine.copy()
+    year = pd.to_numeric(quarantine["year"], errors="coerce").fillna(-1).astype(int)
+    org = quarantine["organisation_id"].astype(str)
+    shown = pd.MultiIndex.from_arrays([year, org]).isin(visible)
+    registered = org.isin(set(scores.register["organisation_id"].astype(str)))
+    hide = registered.to_numpy() & ~shown
+    for column in quarantine.columns:
+        if column not in QUARANTINE_KEPT_COLUMNS:
+            quarantine[column] = quarantine[column].where(~hide, "")
+    quarantine["organisation_id"] = quarantine["organisation_id"].where(~hide, HIDDEN_ORGANISATION)
+    return quarantine
+
+
+def _hidden_cell_issues(data: SurveyData, visible: pd.MultiIndex) -> pd.DataFrame:
+    """Cell issues, with no respondent id for those of hidden organisation-rounds."""
+    issues = data.cell_issues.copy()
+    owner = data.respondents.set_index(["year", "respondent_id"])["organisation_id"]
+    keys = pd.MultiIndex.from_arrays([issues["year"].astype(int), issues["respondent_id"]])
+    org = owner.reindex(keys).astype(str).to_numpy()
+    shown = pd.MultiIndex.from_arrays([issues["year"].astype(int), org]).isin(visible)
+    issues["respondent_id"] = issues["respondent_id"].where(shown, "")
+    return issues
 
 
 def _manifest(data: SurveyData, scores: Scores) -> dict:
@@ -249,7 +393,9 @@ def write_results(data: SurveyData, scores: Scores, out_dir: str | Path) -> Path
     Tables: respondent_scores, organisation_scores, types, register, aggregation (rwg(j),
     AD_M per organisation-round and unit), icc (ICC(1)/ICC(2) per round, level and unit),
     quarantine and cell_issues (no personal data: ingest removed it), answers (respondents
-    wide, pseudonymised, raw codes) and item_distribution.
+    wide, pseudonymised, raw codes) and item_distribution. Nothing of an organisation-round
+    below the reporting threshold is written (see :func:`withhold_below_threshold`), so the
+    folder may be published with the reports.
     """
     write_store(_tables(data, scores), _manifest(data, scores), out_dir)
     return Path(out_dir) / MANIFEST
@@ -290,6 +436,8 @@ def load_or_score(
     min_respondents: int = DEFAULT_MIN_RESPONDENTS,
     cut: float = DEFAULT_TYPE_CUT,
     pseudonym_key: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sheet: str | None = None,
 ) -> Results:
     """Results for a data folder: load them when fresh, else validate, score and store.
 
@@ -307,6 +455,9 @@ def load_or_score(
     pseudonym_key : str, optional
         Key for respondent pseudonyms (default ``$DIMIOS_PSEUDONYM_KEY`` or the built-in
         key with a warning; the bundled demo uses its own fixed key).
+    max_bytes, sheet :
+        Passed to :func:`dimios_research.io.survey.read_survey` (largest input, worksheet);
+        stored results are reused only when they were read from the same ``sheet``.
 
     Returns
     -------
@@ -326,14 +477,17 @@ def load_or_score(
                     codebook is None
                     or Path(codebook).resolve() == Path(results.codebook.source).resolve()
                 )
+                and results.manifest.get("sheet") == sheet
             )
             if same:
                 return results
         except StaleResultsError:
             pass
-    data = read_survey_dir(data_dir, codebook, pseudonym_key=pseudonym_key)
-    scores = score(data, min_respondents=min_respondents, cut=cut)
-    tables, manifest = _tables(data, scores), _manifest(data, scores)
+    data = read_survey_dir(
+        data_dir, codebook, pseudonym_key=pseudonym_key, max_bytes=max_bytes, sheet=sheet
+    )
+    scores = score(require_kept_rows(data), min_respondents=min_respondents, cut=cut)
+    tables, manifest = _tables(data, scores), _manifest(data, scores) | {"sheet": sheet}
     if results_dir is not None:
         manifest = write_store(tables, manifest, results_dir)
     return _assemble(tables, manifest, data.codebook, results_dir)

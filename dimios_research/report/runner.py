@@ -28,7 +28,7 @@ Every report has a folder of its own, so one report can be replaced without touc
 another.
 
 Atomic replacement: a run executes into a fresh hidden folder next to its target
-(``.<name>.<random>.tmp``) and the notebook writes its figures and tables there. Only when
+(``.<name>.<pid>-<random>.tmp``) and the notebook writes its figures and tables there. Only when
 execution and export succeeded is the folder swapped in: the old folder is renamed aside
 (``os.replace``), the new one renamed to the target (``os.replace``), then the old one is
 deleted; if the second rename fails the old folder is renamed back. A failed run therefore
@@ -36,6 +36,9 @@ never changes earlier output: its temporary folder is deleted and the executed n
 which shows the failing cell and its error, is kept under ``out/_failed/``. The temporary
 path is replaced by the final one in the ``.ipynb`` and ``.html``, so the recorded
 ``output_dir`` parameter (shown in the provenance section) is where the files end up.
+Before a report runs, what an interrupted run left beside its target is cleaned up
+(:func:`clean_leftovers`): ``.tmp`` folders of processes no longer running are deleted,
+and an ``.old`` folder whose target is missing is renamed back.
 
 Scoring happens once: :func:`score_once` fills ``out/_cache/results`` through
 :func:`dimios_research.report.results.load_or_score`, and every notebook receives that folder as
@@ -79,6 +82,7 @@ The command line (``dimios-research report --help``)::
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -94,9 +98,11 @@ from jupyter_client import AsyncKernelManager
 
 from ..conventions import LANGUAGES, check_lang
 from ..errors import NotebookFailedError, ReportParameterError
+from ..io.files import DEFAULT_MAX_BYTES
 from ..resources import bundled_dir
 from .document import DOCUMENT_FILE
 from .html import write_html
+from .parameters import check_report_parameters
 from .registry import KINDS, REPORT_KINDS, report_kind
 from .results import Results, load_or_score
 
@@ -121,6 +127,7 @@ __all__ = [
     "run_job",
     "run_jobs",
     "shutdown_warm_kernel",
+    "clean_leftovers",
 ]
 
 #: Report kinds and their notebooks (derived from the registry).
@@ -258,17 +265,35 @@ def check_parameters(notebook: str | Path, parameters: Mapping[str, Any]) -> Non
         )
 
 
-def score_once(data_dir: str | Path, out_dir: str | Path) -> tuple[Results, Path]:
+def score_once(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    sheet: str | None = None,
+) -> tuple[Results, Path]:
     """Score ``data_dir`` once into ``<out_dir>/_cache/results``; return results and folder.
 
     Stored results are reused when their manifest matches the input files and package
-    version (see :func:`dimios_research.report.results.load_or_score`).
+    version (see :func:`dimios_research.report.results.load_or_score`). The cache, like everything
+    under ``out_dir``, holds nothing of an organisation below the reporting threshold
+    (:func:`dimios_research.report.results.withhold_below_threshold`). For planning only,
+    the returned results carry the full organisation register of ``data_dir``, so that an
+    id that is registered but not reportable is told apart from an unknown one.
     """
+    import dataclasses
+
+    from ..io.organisations import read_organisations
+    from ..io.survey import find_register
+
     data = Path(data_dir)
     if not data.is_dir():
         raise ReportParameterError(f"--data {data}: no such folder")
     results_dir = (Path(out_dir) / CACHE_DIR).resolve()
-    return load_or_score(data.resolve(), results_dir), results_dir
+    results = load_or_score(data.resolve(), results_dir, max_bytes=max_bytes, sheet=sheet)
+    register = read_organisations(find_register(data), max_bytes=max_bytes)
+    scores = dataclasses.replace(results.scores, register=register)
+    return dataclasses.replace(results, scores=scores), results_dir
 
 
 def _check_year(results: Results, year: Any, name: str) -> int:
@@ -376,6 +401,8 @@ def plan_report(
             f"{', '.join('--' + name.replace('_', '-') for name in stray)} does not apply to "
             f"the {kind} report; it takes {', '.join(spec.selectors)}"
         )
+    extra = check_report_parameters(extra)
+    request.update(check_report_parameters({k: v for k, v in request.items() if v is not None}))
     params = spec.resolve(results.scores, request)
     params.update(
         data_dir=str(Path(data_dir).resolve()),
@@ -441,7 +468,11 @@ def _swap_into_place(new: Path, target: Path) -> None:
     """Replace folder ``target`` by ``new`` with two renames (see the module docstring)."""
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        old = Path(
+            tempfile.mkdtemp(
+                prefix=f".{target.name}.{os.getpid()}-", suffix=".old", dir=target.parent
+            )
+        )
         old.rmdir()  # os.replace needs a free name; mkdtemp only reserved a unique one
         os.replace(target, old)
     try:
@@ -562,6 +593,55 @@ def _normalise_executed(path: Path) -> int | None:
     return failed
 
 
+_LEFTOVER = re.compile(r"(?:(?P<pid>\d+)-)?[A-Za-z0-9_]+\.(?P<kind>tmp|old)")
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(targets: Iterable[Path]) -> list[Path]:
+    """Remove what an interrupted run left next to report folders; return what was removed.
+
+    A run works in ``.<name>.<pid>-<random>.tmp`` next to its target ``<name>`` and, while
+    swapping, renames the previous output to ``.<name>.<pid>-<random>.old`` (see the module
+    docstring). A run killed half-way leaves these behind. For each target:
+
+    * a ``.tmp`` folder is deleted, unless the process that made it is still running (a
+      concurrent run);
+    * an ``.old`` folder is the previous output: when the target is missing (the run died
+      between the two renames) it is renamed back to the target, else deleted.
+
+    Folders of the old naming scheme (no process id) count as left over.
+    """
+    removed = []
+    for target in targets:
+        parent = Path(target).parent
+        if not parent.is_dir():
+            continue
+        prefix = f".{Path(target).name}."
+        for path in sorted(parent.iterdir()):
+            match = path.name.startswith(prefix) and _LEFTOVER.fullmatch(path.name[len(prefix) :])
+            if not match or not path.is_dir():
+                continue
+            if match["pid"] and _process_alive(int(match["pid"])):
+                continue
+            if match["kind"] == "old" and not Path(target).exists():
+                os.replace(path, target)
+                continue
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
     """Execute one report, export it and move it into place; see the module docstring.
 
@@ -586,8 +666,11 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
 
     started = time.perf_counter()
     job.target.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers([job.target])
     tmp = Path(
-        tempfile.mkdtemp(prefix=f".{job.target.name}.", suffix=".tmp", dir=job.target.parent)
+        tempfile.mkdtemp(
+            prefix=f".{job.target.name}.{os.getpid()}-", suffix=".tmp", dir=job.target.parent
+        )
     )
     tmp.chmod(0o755)  # mkdtemp makes it private; the report folder is an ordinary folder
     executed = tmp / f"{job.stem}.ipynb"
@@ -854,6 +937,7 @@ def split_parameters(
     For one report every name must be a parameter of its notebook; for several a name goes
     to the notebooks that declare it and must be declared by at least one.
     """
+    parameters = check_report_parameters(parameters)  # ranges, before anything is scored
     per_kind: dict[str, dict[str, Any]] = {}
     for kind in kinds:
         path = notebook_path(kind, notebook_dir)
