@@ -21,11 +21,21 @@ __all__ = [
     "NotReportableError",
     "ReportParameterError",
     "NotebookFailedError",
+    "DiosInstrumentError",
+    "WeightingError",
 ]
 
 
 class CodebookError(ValueError):
     """A codebook (instrument YAML) is invalid; the message names the file and the problem."""
+
+
+class DiosInstrumentError(CodebookError):
+    """A DIOS instrument is invalid; the message names the file and the problem."""
+
+
+class WeightingError(ValueError):
+    """The sample cannot be weighted to the frame (too sparse, or raking did not converge)."""
 
 
 class DataValidationError(ValueError):

@@ -199,8 +199,22 @@ def test_not_yaml_mapping(tmp_path):
     with pytest.raises(DiosInstrumentError, match="must be a YAML mapping"):
         load_dios_instrument(path)
     path.write_bytes(b"id: \xff\xfe")
-    with pytest.raises(DiosInstrumentError, match="not a readable UTF-8 YAML"):
+    with pytest.raises(DiosInstrumentError, match="is not UTF-8 .*save it as UTF-8"):
         load_dios_instrument(path)
+
+
+def test_hostile_instrument_is_refused_before_parsing(tmp_path):
+    """The instrument goes through the one safe YAML loader: no aliases, bounded size."""
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DiosInstrumentError, match="aliases .* are not allowed"):
+        load_dios_instrument(bomb)
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"# " + b"x" * (5 * 1024 * 1024) + b"\n")
+    with pytest.raises(DiosInstrumentError, match="larger than the .* limit"):
+        load_dios_instrument(huge)
 
 
 def test_licensed_instrument_with_other_values_loads(tmp_path, raw):

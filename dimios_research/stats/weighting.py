@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..errors import WeightingError
+
 __all__ = [
     "WEIGHTINGS",
     "DEFAULT_STRATA",
@@ -64,10 +66,6 @@ DESIGNS = ("stratified", "srs")
 #: R survey's linearisation of a raked design runs this many backfitting sweeps
 _RAKING_VARIANCE_SWEEPS = 10
 _MERGE_SEPARATOR = "+"
-
-
-class WeightingError(ValueError):
-    """The sample cannot be weighted to the frame (too sparse, or raking did not converge)."""
 
 
 @dataclass(frozen=True)
