@@ -83,6 +83,7 @@ class Codebook:
     units: pd.DataFrame = field(repr=False)
     source: str = ""
     sha256: str = ""
+    overall: dict[str, str] = field(default_factory=dict)
 
     @property
     def item_ids(self) -> list[str]:
@@ -121,7 +122,12 @@ class Codebook:
         """
         check_lang(lang)
         if level == "overall":
-            return {"sv": "Digital mognad", "en": "Digital maturity"}[lang]
+            if not self.overall:
+                raise KeyError(
+                    f"codebook {self.id!r} has no label for the overall score; add "
+                    "overall: {sv: ..., en: ...} to the codebook file"
+                )
+            return self.overall[lang]
         if level == "item":
             row = self.items.loc[self.items["item_id"] == unit]
             if row.empty:
@@ -218,8 +224,9 @@ def parse_scale(raw: dict, source: str) -> tuple[int, int, dict, tuple[int, ...]
             f"{source}: bad scale: don't-know code(s) {sorted(clash)} lie inside the answer "
             f"range {scale_min}–{scale_max}"
         )
+    # The label is the instrument's own wording (no default words in code).
     dk_label = bilingual(
-        dont_know.get("label", {"sv": "Vet ej", "en": "Don't know"}), "dont_know label", source
+        require_key(dont_know, "label", "scale dont_know", source), "dont_know label", source
     )
     return scale_min, scale_max, labels, dk_codes, dk_label
 
@@ -354,4 +361,5 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         units=units,
         source=source,
         sha256=sha256,
+        overall=bilingual(raw["overall"], "overall", source) if raw.get("overall") else {},
     )

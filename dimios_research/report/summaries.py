@@ -41,6 +41,7 @@ from ..scoring import Scores, reverse_keyed
 from ..stats.agreement import icc1, icc_table
 from ..stats.indices import national_index
 from ..stats.panel import panel
+from .locale import t
 from .results import Results
 
 __all__ = [
@@ -1078,10 +1079,7 @@ def trend_frame(
         :func:`dimios_research.report.figures.trend_lines` with ``group_col="series"``.
     """
     check_lang(lang)
-    names = {
-        "sv": ("Nationellt index", "Tillväxtmodell"),
-        "en": ("National index", "Growth model"),
-    }[lang]
+    names = (t("series.national_index", lang), t("series.growth_model", lang))
     frames = [index_by_year[["year", "estimate", "ci_low", "ci_high"]].assign(series=names[0])]
     if growth is not None:
         predicted = growth.predict(index_by_year["year"].to_numpy(float))
@@ -1133,5 +1131,5 @@ def national_index_by_year(
 # ----------------------------------------------------------------------------------------------
 def _unit_label(codebook: Codebook, level: str, unit: str, lang: str) -> str:
     if level == "overall":
-        return {"sv": "Digital mognad", "en": "Digital maturity"}[lang]
+        return t("level.overall", lang)
     return codebook.label(level, unit, lang)
