@@ -38,7 +38,7 @@ def hand_codebook(tmp_path):
             "min": 1,
             "max": 5,
             "labels": {k: {"sv": str(k), "en": str(k)} for k in range(1, 6)},
-            "dont_know": {"codes": [0]},
+            "dont_know": {"codes": [0], "label": {"sv": "Vet ej", "en": "Don't know"}},
         },
         "dimensions": [
             {
