@@ -107,3 +107,42 @@ def test_curated_api():
     assert callable(dr.score) and callable(dr.simulate)
     with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
         dr.nonexistent  # noqa: B018
+
+
+#: Longest function body allowed, in code lines (docstrings, comments and blank lines not
+#: counted): a longer function is cut into named steps.
+MAX_FUNCTION_LINES = 80
+
+
+def _code_lines(source: str, tree: ast.AST) -> set[int]:
+    """Line numbers holding code: any token but comments and layout, outside docstrings."""
+    import io
+    import tokenize
+
+    docstrings = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                docstrings.update(range(body[0].lineno, body[0].end_lineno + 1))
+    layout = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+    lines = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in layout:
+            lines.update(range(token.start[0], token.end[0] + 1))
+    return lines - docstrings
+
+
+def test_no_function_is_longer_than_80_code_lines():
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        code = _code_lines(source, tree)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = len(code & set(range(node.lineno, node.end_lineno + 1)))
+                if n > MAX_FUNCTION_LINES:
+                    too_long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({n})")
+    assert too_long == [], "cut these into named steps: " + ", ".join(too_long)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,19 @@ def _fixed_effects_covariance(
     return np.linalg.inv(information)
 
 
+def _fit_reml(model: Any) -> tuple[Any, bool]:
+    """REML fit (L-BFGS start, BFGS polish) and whether the profiled gradient is ~0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence is checked through the gradient below
+        first = model.fit(reml=True, method="lbfgs")
+        fit = model.fit(
+            reml=True, method="bfgs", start_params=first.params_object, gtol=1e-10, maxiter=5000
+        )
+        packed = fit.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
+        gradient = model.score(packed, profile_fe=True)
+    return fit, bool(np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < 1e-4)
+
+
 def growth_model(
     df: pd.DataFrame,
     outcome: str = "score_pct",
@@ -258,15 +272,7 @@ def growth_model(
     model = smf.mixedlm(
         formula, data, groups=codes, re_formula=f"~{time}" if random_slope else None
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence is checked through the gradient below
-        first = model.fit(reml=True, method="lbfgs")
-        fit = model.fit(
-            reml=True, method="bfgs", start_params=first.params_object, gtol=1e-10, maxiter=5000
-        )
-        packed = fit.params_object.get_packed(use_sqrt=model.use_sqrt, has_fe=False)
-        gradient = model.score(packed, profile_fe=True)
-    converged = bool(np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < 1e-4)
+    fit, converged = _fit_reml(model)
 
     names = list(fit.fe_params.index)
     scale = float(fit.scale)
