@@ -105,7 +105,9 @@ def test_results_without_hidden_rounds(small_data):
     assert scores.types["reportable"].all()
     results = results_from(small_data, scores)
     register = results.scores.register
-    assert set(register["organisation_id"]) == set(scores.types["organisation_id"])
+    named = register[~register["organisation_id"].str.startswith("hidden-frame-")]
+    assert set(named["organisation_id"]) == set(scores.types["organisation_id"])
+    assert len(register) == len(scores.register)  # the others stay, anonymous
     pd.testing.assert_frame_equal(results.scores.types, scores.types)
 
 
@@ -125,7 +127,8 @@ def test_hidden_rounds_are_counted_under_tokens(hidden_data):
     assert (tokens["name"] == "").all() and tokens["employees"].isna().all()
     assert tokens["type"].notna().all() and tokens["county"].notna().all()
     reportable = set(types.loc[types["reportable"], "organisation_id"])
-    assert set(register.index) == reportable | set(hidden["organisation_id"])
+    frame_tokens = {i for i in register.index if i.startswith("hidden-frame-")}
+    assert set(register.index) == reportable | set(hidden["organisation_id"]) | frame_tokens
 
 
 def test_reports_see_the_same_tables(hidden_data):
@@ -140,6 +143,12 @@ def test_reports_see_the_same_tables(hidden_data):
         pd.testing.assert_frame_equal(
             national_index(scores, year, n_boot=200), national_index(stripped, year, n_boot=200)
         )
+        # weighting targets the whole register: the frame keeps every organisation
+        for weighting in ("poststratified", "raked"):
+            pd.testing.assert_frame_equal(
+                national_index(scores, year, weighting=weighting),
+                national_index(stripped, year, weighting=weighting),
+            )
         pd.testing.assert_frame_equal(
             summaries.icc_summary(scores, year), summaries.icc_summary(stripped, year)
         )
@@ -149,6 +158,20 @@ def test_reports_see_the_same_tables(hidden_data):
         pd.testing.assert_frame_equal(
             summaries.round_types(scores, year), summaries.round_types(stripped, year)
         )
+
+
+def test_population_frame_keeps_every_organisation_anonymously(hidden_data):
+    _, data, scores, _, _, names = hidden_data
+    frame = results_from(data, scores).scores.population_frame()
+    assert len(frame) == len(scores.register)
+    for column in ("type", "size_class", "county"):
+        assert frame[column].astype(str).value_counts().sort_index().equals(
+            scores.register[column].astype(str).value_counts().sort_index()
+        )
+    shown = set(scores.types.loc[scores.types["reportable"], "organisation_id"].astype(str))
+    anonymous = frame[~frame["organisation_id"].astype(str).isin(shown)]
+    assert (anonymous["name"] == "").all()
+    assert anonymous["employees"].isna().all()
 
 
 def test_quarantine_and_cell_issues_of_hidden_rounds_are_anonymous(hidden_data):

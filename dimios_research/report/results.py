@@ -12,6 +12,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -239,8 +240,12 @@ def withhold_below_threshold(data: SurveyData, scores: Scores) -> dict[str, pd.D
       respondent id, role or answers; its cell issues show no respondent id.
 
     The register keeps organisations reportable in at least one round (with their names);
-    organisations that never reached the threshold and those that never answered are
-    left out, so the absence of a name reveals nothing. Unknown organisation ids in the
+    every other organisation of the register (never at the threshold, or never answered)
+    stays in it under an anonymous id ``hidden-frame-<k>`` with its type, size class and
+    county only, so the population frame that weighting targets keeps its full size
+    (column ``in_frame``; the per-round tokens above have ``in_frame = False``, see
+    :meth:`~dimios_research.scoring.Scores.population_frame`). Nothing tells a participant
+    below the threshold from an organisation that never answered. Unknown organisation ids in the
     quarantine (not in the register) are kept: they name no registered organisation.
 
     Returns
@@ -296,12 +301,27 @@ def _types_and_register(scores: Scores) -> tuple[pd.DataFrame, pd.DataFrame]:
     types.loc[hidden, "maturity_type"] = np.nan
     shown = set(types.loc[~hidden, "organisation_id"].astype(str))
     kept = scores.register[scores.register["organisation_id"].astype(str).isin(shown)]
-    token_rows = register.loc[rows["organisation_id"]].reset_index(drop=True)
-    token_rows["organisation_id"] = tokens.to_numpy()
-    token_rows["name"] = ""
+    token_rows = _anonymous(register.loc[rows["organisation_id"]], tokens.to_numpy())
+    unseen = register[~register["organisation_id"].astype(str).isin(shown)]
+    unseen = unseen.sort_values(attributes, kind="mergesort")
+    frame_ids = [f"{prefix}frame-{k:03d}" for k in range(1, len(unseen) + 1)]
+    parts = [
+        kept.assign(in_frame=True),
+        _anonymous(unseen, frame_ids).assign(in_frame=True),
+        token_rows.assign(in_frame=False),
+    ]
+    columns = [*kept.columns, "in_frame"]
+    return types, pd.concat([part[columns] for part in parts], ignore_index=True)
+
+
+def _anonymous(rows: pd.DataFrame, ids: Any) -> pd.DataFrame:
+    """Register rows under new ids, with type, size class and county only (no name)."""
+    rows = rows.reset_index(drop=True)
+    rows["organisation_id"] = ids
+    rows["name"] = ""
     for column in ("employees", "population", "programme_start"):
-        token_rows[column] = np.nan
-    return types, pd.concat([kept, token_rows[kept.columns]], ignore_index=True)
+        rows[column] = np.nan
+    return rows
 
 
 def _token_prefix(ids: set[str]) -> str:

@@ -144,6 +144,20 @@ class Scores:
         out = sel.drop(columns=["level", "unit"]).merge(attrs, on="organisation_id", how="left")
         return out.reset_index(drop=True)
 
+    def population_frame(self) -> pd.DataFrame:
+        """The organisations of the register, each once: the population that weighting targets.
+
+        Results read back from a store (:mod:`dimios_research.report.results`) hold, besides
+        the organisations, per-round tokens of organisation-rounds below the reporting
+        threshold (for coverage counts); those rows have ``in_frame = False`` and are left
+        out here. Organisations never reportable appear under anonymous ids with their
+        type, size class and county only, so the frame keeps its full size.
+        """
+        if "in_frame" not in self.register.columns:
+            return self.register
+        in_frame = self.register["in_frame"].astype(bool)
+        return self.register[in_frame].reset_index(drop=True)
+
     def with_register(self, frame: pd.DataFrame, columns: tuple[str, ...] = ()) -> pd.DataFrame:
         """``frame`` joined on ``organisation_id`` with register attributes (never the name)."""
         wanted = [c for c in columns or self.register.columns if c != "name"]

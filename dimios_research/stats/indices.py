@@ -241,7 +241,7 @@ def national_index(
     True
     """
     frame = _selection(scores, year, level, unit)
-    register = scores.register
+    register = scores.population_frame()
     if org_types is not None:
         frame = frame[frame["type"].astype(str).isin(list(org_types))]
         register = register[register["type"].astype(str).isin(list(org_types))]
@@ -296,7 +296,9 @@ def group_index(
     if weighting != "none":  # the groups are domains of one weighted design
         settings = {"strata": strata, "margins": margins, "tol": tol, "max_iter": max_iter}
         keys = {"year": year, "level": level, "unit": unit}
-        return _weighted_rows(frame, scores.register, weighting, by, ci_level, settings, keys)
+        return _weighted_rows(
+            frame, scores.population_frame(), weighting, by, ci_level, settings, keys
+        )
     rows = []
     for group, part in frame.groupby(by, observed=True, sort=True):
         row = _index_row(part, weights, n_boot, seed, ci_level)
