@@ -276,6 +276,15 @@ def test_national_index_sentence(previous_estimate, sv_clause, en_clause):
     )
 
 
+def test_national_index_sentence_states_a_given_change():
+    """A weighted index beside the participants' change: the sentence states that change."""
+    previous = {"year": 2022, "estimate": 50.9}
+    en = national_index_sentence(INDEX_2023, "en", previous=previous, change=1.5)
+    assert en.endswith("an increase of 1.5 percentage points compared with 2022.")
+    sv = national_index_sentence(INDEX_2023, "sv", previous=previous, change=-0.04)
+    assert sv.endswith(", oförändrat jämfört med 2022.")
+
+
 def test_national_index_sentence_accepts_series_and_frames():
     row = pd.Series(INDEX_2023 | {"n_organisations": 1, "ci_low": np.nan})
     previous = pd.DataFrame([{"year": 2022.0, "estimate": 50.0}])

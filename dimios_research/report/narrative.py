@@ -87,7 +87,12 @@ def _direction(change: Any, decimals: int) -> int:
 
 
 def national_index_sentence(
-    row: Any, lang: str = "sv", previous: Any = None, *, decimals: int = 1
+    row: Any,
+    lang: str = "sv",
+    previous: Any = None,
+    *,
+    decimals: int = 1,
+    change: float | None = None,
 ) -> str:
     """One sentence stating the national index with its confidence interval and change.
 
@@ -103,6 +108,11 @@ def national_index_sentence(
         change clause.
     decimals : int, default 1
         Decimals of percentages and of the change.
+    change : float, optional
+        The change to state, when it is not ``estimate - previous["estimate"]``: the status
+        report states the participants' change between the rounds
+        (:func:`dimios_research.stats.indices.index_change`) beside a weighted index, the
+        same figure as its key figure.
 
     Returns
     -------
@@ -143,7 +153,8 @@ def national_index_sentence(
     if previous is None:
         return sentence + "."
     before = _fields(previous, ("year", "estimate"), f"{name} (previous)")
-    change = float(fields["estimate"]) - float(before["estimate"])
+    if change is None:
+        change = float(fields["estimate"]) - float(before["estimate"])
     case = {1: "increase", -1: "decrease", 0: "unchanged"}[_direction(change, decimals)]
     clause = t(
         f"sentence.national_index.{case}",

@@ -192,10 +192,13 @@ def add_summary(doc: Document, ctx: StatusContext) -> None:
     lang = ctx.lang
     doc.key_figures(key_figures(ctx))
     doc.heading(t("status.summary", lang))
-    previous = None
-    if ctx.previous is not None:
+    previous = change = None
+    if ctx.previous is not None:  # the key figure's change: the participants', panel-aware
         previous = {"year": ctx.previous, "estimate": ctx.change["estimate_previous"]}
-    doc.paragraph(narrative.national_index_sentence(ctx.index, lang, previous=previous))
+        change = float(ctx.change["estimate"])
+    doc.paragraph(
+        narrative.national_index_sentence(ctx.index, lang, previous=previous, change=change)
+    )
     doc.paragraph(narrative.target_sentence(ctx.gap, lang))
     counts = ctx.types.set_index("maturity_type")["n"]
     doc.paragraph(narrative.type_distribution_sentence(counts, lang))
