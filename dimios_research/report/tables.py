@@ -93,7 +93,7 @@ _VALUE_FAMILIES = {
     "p_adjust": "value.p_adjust",
     "weights": "value.weights",
     "weighting": "value.weighting",
-    "estimate_kind": "value.weighting",
+    "estimate_kind": "value.estimate_kind",
     "decision": "value.decision",
     "time_class": "value.time_class",
     "model": "value.model",
@@ -106,7 +106,7 @@ _VALUE_FAMILIES = {
 
 
 #: Code columns whose values are descriptions from the statistics: each needs a label.
-_STRICT_FAMILIES = frozenset({"method", "decision", "model", "time_class", "weighting"})
+_STRICT_FAMILIES = frozenset({"method", "decision", "model", "time_class", "weighting", "estimate_kind"})
 
 
 def column_kind(name: str) -> str:
