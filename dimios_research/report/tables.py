@@ -106,7 +106,9 @@ _VALUE_FAMILIES = {
 
 
 #: Code columns whose values are descriptions from the statistics: each needs a label.
-_STRICT_FAMILIES = frozenset({"method", "decision", "model", "time_class", "weighting", "estimate_kind"})
+_STRICT_FAMILIES = frozenset(
+    {"method", "decision", "model", "time_class", "weighting", "estimate_kind"}
+)
 
 
 def column_kind(name: str) -> str:
