@@ -27,9 +27,10 @@ report: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-# Everything but notebook execution, package builds and long simulations (under a minute).
+# Everything but notebook execution, package builds, long simulations and tests over a
+# second, on two worker processes (under a minute on two cores).
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check dimios_research tests benchmarks

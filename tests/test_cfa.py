@@ -201,6 +201,7 @@ def test_recovers_known_loadings():
     assert result.fit.loc[0, "df"] == 8 and result.fit.loc[0, "cfi"] > 0.99
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_demo_round_at_category_level(demo_data):
     result = cfa(demo_data, 2023, se=False)
     fit = result.fit.iloc[0]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from dimios_research.cli.main import cli
@@ -53,6 +54,7 @@ def test_validate_file_problem_exits_2_without_traceback(small_dir, tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_console_script_no_traceback(tmp_path):
     bad = tmp_path / "organisations.csv"
     bad.write_text("organisation_id,name\nK1,x\n", encoding="utf-8")

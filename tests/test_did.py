@@ -285,6 +285,7 @@ def _coverage(reps: int, n_boot: int, observe_prob: float, control: str) -> tupl
     return hits_overall / reps, hits_event / n_event
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_coverage_quick():
     # 50 replications: a gross error (e.g. SEs off by a factor 2) fails this.
     overall, event = _coverage(50, 199, 0.85, "not_yet_treated")

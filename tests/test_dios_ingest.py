@@ -264,6 +264,7 @@ def test_file_level_errors(tmp_path):
         read_inventory_dir(empty)
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_data_folder_holds_survey_and_inventory(small_dir, tmp_path):
     folder = tmp_path / "data"
     shutil.copytree(small_dir, folder)
@@ -286,6 +287,7 @@ BASE = frame([row(f"{i:05d}", organisation_id=["0114", "0180", "K001"][i % 3]) f
 COLUMNS = ["system_id", "organisation_id", "year", "lifecycle", "rater_role", "deployment"]
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -110,6 +110,7 @@ def test_recovery_of_time_classes_at_the_default_noise(register):
     assert life.isin(["planned", "retired"]).mean() > 0.9
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_agreement_falls_with_noise(register):
     default, _ = recovery(register, seed=7)
     noisy, _ = recovery(register, seed=7, rater_sd=0.5, answer_noise_sd=1.0)

@@ -125,6 +125,7 @@ def test_report_into_the_data_folder_is_refused_before_scoring(data):
     assert snapshot(data) == before
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_all_rows_quarantined_exits_2(data, tmp_path):
     frame = pd.read_csv(data / "responses_2023.csv", dtype=str, keep_default_na=False)
     frame["organisation_id"] = "NOPE"

@@ -256,6 +256,7 @@ def luhn_digit(nine: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 @settings(max_examples=200, deadline=None)
 @given(
     year=st.integers(0, 99),
@@ -277,6 +278,7 @@ def test_every_valid_identity_number_is_found(
     assert find_personal(wrong) not in ("personnummer", "samordningsnummer")  # 0... is phone-like
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(alphabet="0123456789-+ .:@abx", max_size=30), min_size=1, max_size=20))
 def test_vectorised_mask_agrees_with_single_values(values):
@@ -297,6 +299,7 @@ HOSTILE_CELLS = {
 }
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 @pytest.mark.parametrize("kind", sorted(HOSTILE_CELLS))
 def test_patterns_run_in_linear_time(kind):
     """A 10 MB cell is scanned in about the time of ten 1 MB cells (the old e-mail pattern

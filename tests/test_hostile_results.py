@@ -165,8 +165,12 @@ def test_population_frame_keeps_every_organisation_anonymously(hidden_data):
     frame = results_from(data, scores).scores.population_frame()
     assert len(frame) == len(scores.register)
     for column in ("type", "size_class", "county"):
-        assert frame[column].astype(str).value_counts().sort_index().equals(
-            scores.register[column].astype(str).value_counts().sort_index()
+        assert (
+            frame[column]
+            .astype(str)
+            .value_counts()
+            .sort_index()
+            .equals(scores.register[column].astype(str).value_counts().sort_index())
         )
     shown = set(scores.types.loc[scores.types["reportable"], "organisation_id"].astype(str))
     anonymous = frame[~frame["organisation_id"].astype(str).isin(shown)]
@@ -190,6 +194,7 @@ def test_quarantine_and_cell_issues_of_hidden_rounds_are_anonymous(hidden_data):
     assert (issues["respondent_id"] == "").sum() >= 1
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_store_and_cache_hold_no_hidden_organisation(hidden_data, tmp_path, monkeypatch):
     folder, data, scores, always, _, names = hidden_data
     monkeypatch.setenv("DIMIOS_PSEUDONYM_KEY", KEY)

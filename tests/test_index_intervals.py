@@ -95,6 +95,7 @@ def test_joint_bootstrap_means_identities():
         joint_bootstrap_means(np.array([1.0, 2.0]))
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_panel_change_is_narrower_and_covers():
     """High overlap (80 % in both rounds): joint interval ~95 % coverage, about half as wide."""
     rng = np.random.default_rng(1)
@@ -154,6 +155,7 @@ def _panel_rounds(rng, n=100, years=(2019, 2020, 2021, 2022, 2023), trend=1.0, k
     return org, index
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_target_attainment_panel_slope_interval():
     from dimios_research.stats.targets import target_attainment
 

@@ -234,6 +234,7 @@ def test_programme_effect_rejects_varying_start(fixture_panel: pd.DataFrame) -> 
 # --------------------------------------------------------------------------------------------
 # Parameter recovery on simulated data
 # --------------------------------------------------------------------------------------------
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_parameter_recovery_trend_and_programme_effect() -> None:
     data = simulate_panel(seed=7)
     growth = growth_model(data, covariates=["programme_active"], center_time=2021).to_frame()

@@ -372,6 +372,7 @@ def _figure_for_saving(types_df):
     return plots.quadrant_map(types_df, "sv", label_col="name", highlight="o2", figsize=SMALL)
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_save_figure_is_byte_identical(types_df, tmp_path, close_after):
     fig = _figure_for_saving(types_df)
     close_after(fig)
@@ -734,6 +735,7 @@ def test_heatmap_annotations_contrast_with_their_cell(close_after):
         assert worst >= 4.5  # WCAG AA for normal text
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_changed_figures_are_byte_identical(tmp_path, close_after):
     def draw():
         return [

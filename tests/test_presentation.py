@@ -77,6 +77,7 @@ def test_workbook_for_people(tmp_path):
     assert ws.column_dimensions["A"].width >= 8
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_files_are_byte_deterministic_and_readable(tmp_path, hostile):
     import time
 

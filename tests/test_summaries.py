@@ -235,6 +235,7 @@ def test_non_reportable_absent_from_organisation_listings(demo_results, hidden):
             assert not trend_years & hidden_years
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_group_comparisons_without_enough_groups(demo_results):
     kommun_only = summaries.filter_results(demo_results, ["kommun"]).scores
     omnibus, posthoc = summaries.group_comparisons(kommun_only, 2023, by=("type", "size_class"))

@@ -45,6 +45,7 @@ def test_tutorial_executes_and_its_checks_print(tmp_path):
     assert narrative.national_index_sentence(index_2023, "en") in printed
 
 
+@pytest.mark.slow  # over a second: left out of make test-fast
 def test_tutorial_exercise_checks_run():
     """Every `*Check:*` call of the exercises runs and returns a non-empty answer."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
