@@ -26,6 +26,13 @@ pytestmark = pytest.mark.slow
 
 HIDDEN_ID, HIDDEN_NAME = "HIDDENORG77", "Hemliga kommunen Zeta"
 HOSTILE = ["K 01/..", "L" * 300, "K\n02;x"]
+#: Names of the hostile-id organisations: HTML, Markdown, a spreadsheet formula, matplotlib
+#: mathtext and Typst markup. Each must come out as the literal text, never as markup.
+HOSTILE_NAMES = [
+    "<img src=x onerror=alert(2)> kommun",
+    "[x](javascript:alert(3)) **fet** # rubrik",
+    '=HYPERLINK("http://x.example") $a^b$ #set text(red) \\ @ref <b>',
+]
 UNKNOWN = ["../../x", "..", "Z 01/..", "Q" * 300, "x\ny", "a;b"]
 
 
@@ -52,6 +59,8 @@ def tree(tmp_path_factory) -> Path:
     responses["organisation_id"] = responses["organisation_id"].replace(renames)
     orgs["organisation_id"] = orgs["organisation_id"].replace(renames)
     orgs.loc[orgs["organisation_id"] == HIDDEN_ID, "name"] = HIDDEN_NAME
+    for org, name in zip(HOSTILE, HOSTILE_NAMES, strict=True):
+        orgs.loc[orgs["organisation_id"] == org, "name"] = name
     rank = responses.groupby(["organisation_id", "year"]).cumcount()
     responses = responses[(responses["organisation_id"] != HIDDEN_ID) | (rank < 2)]
     write_dataset(
@@ -159,3 +168,55 @@ def test_nothing_under_out_names_the_hidden_organisation(built):
     assert any("_cache" in p.parts for p in files)
     for path in files:
         assert not pattern.search(_content(path)), path
+
+
+def _start_tags(html: str) -> list[tuple[str, list]]:
+    """Every start tag of a page with its attributes, as a browser's parser sees them."""
+    from html.parser import HTMLParser
+
+    tags = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, attrs))
+
+    Collect().feed(html)
+    return tags
+
+
+def test_hostile_names_are_text_in_every_output(built):
+    """Names with markup reach HTML, PDF, workbooks and figures as text, never as markup."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    result, out, _, _ = built
+    assert result.exit_code == 0, result.output + result.stderr
+    pages = list(out.rglob("organisation_profile_*.html"))
+    assert len(pages) == 3
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<b>" not in html, page
+        for tag, attrs in _start_tags(html):
+            assert tag not in ("script", "iframe", "object", "embed"), (page, tag)
+            assert not [name for name, _ in attrs if name.startswith("on")], (page, tag)
+            values = dict(attrs)
+            assert not (values.get("href") or "").lower().startswith("javascript:"), page
+            if tag == "img":  # only the report's own figures, embedded
+                assert values["src"].startswith("data:image/"), page
+    shown = "".join(p.read_text(encoding="utf-8") for p in pages)
+    assert "&lt;img src=x onerror=alert(2)&gt; kommun" in shown  # escaped, and still there
+    assert "[x](javascript:alert(3)) **fet** # rubrik" in shown  # literal, not a link
+    for pdf in out.rglob("organisation_profile_*.pdf"):
+        text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+        assert any(name.split()[0] in text for name in HOSTILE_NAMES), pdf
+    assert any(
+        "#set text(red)" in " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+        for pdf in out.rglob("organisation_profile_*.pdf")
+    )  # Typst markup printed as text
+    for book in out.rglob("*.xlsx"):
+        for sheet in load_workbook(book).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (book, sheet.title, cell.coordinate)
+    for svg in out.rglob("*.svg"):
+        assert not re.search(r"<(img|script|foreignObject)\b", svg.read_text("utf-8")), svg
