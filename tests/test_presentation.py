@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import io
 import json
 import os
+import re
 import stat
 import zipfile
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from dimios_research.errors import NotReportableError
 from dimios_research.report import files
 from dimios_research.report.document import Document, KeyFigure
-from dimios_research.report.escape import file_slug, html_text, spreadsheet_frame
+from dimios_research.report.escape import (
+    MAX_SLUG_LENGTH,
+    file_slug,
+    html_text,
+    markdown_text,
+    spreadsheet_frame,
+    spreadsheet_text,
+    typst_text,
+)
 from dimios_research.report.html import render_document
 from dimios_research.report.locale import t
 from dimios_research.report.narrative import programme_sentences
@@ -199,3 +211,35 @@ def test_programme_sentences_use_source_rounding():
 
 def test_not_reportable_error_is_value_error():
     assert issubclass(NotReportableError, ValueError)
+
+
+# Names and labels from the data, with every markup metacharacter: each escape function
+# returns text that the target format shows literally.
+_HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(list("<>&\"'[]()*_#`$@=+-\\/:;!{}|~ \nabcKÅö0123")), max_size=60
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_HOSTILE_TEXT)
+def test_escaped_text_is_literal_in_every_format(text):
+    from html.parser import HTMLParser
+
+    tags = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append(tag)
+
+    escaped = html_text(text)
+    Collect().feed(f'<p title="{escaped}">{escaped}</p>')
+    assert tags == ["p"] and html_lib.unescape(escaped) == text
+    for special in "<>[]()*_#`":
+        assert re.search(rf"(?<!\\){re.escape(special)}", markdown_text(text)) is None
+    typst = typst_text(text)
+    assert re.search(r"(?<!\\)[#$*_`<>@\[\]=]", typst.replace("\\\\", "")) is None
+    cell = spreadsheet_text(text)
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")) or cell.startswith("'")
+    slug = file_slug(text)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", slug) and len(slug) <= MAX_SLUG_LENGTH
+    assert slug not in (".", "..") and file_slug(text) == slug
