@@ -8,6 +8,7 @@ give the same bytes.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,12 +275,51 @@ def load_results(results_dir: str | Path, data_dir: str | Path | None = None) ->
     """
     folder = Path(results_dir)
     rerun = f"run `dimios-research score --data DATA --out {folder}` again"
-    frames, manifest = read_store(folder, _TABLES, data_dir=data_dir, rerun=rerun)
+    frames, manifest = _read_store_once(folder, data_dir, rerun)
     reference = manifest["codebook"]["path"]
     codebook = load_codebook(None if reference.startswith("builtin:") else reference)
     if codebook.sha256 != manifest["codebook"]["sha256"]:
         raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
     return _assemble(frames, manifest, codebook, folder)
+
+
+#: Stores read in this process: (folder, data folder) -> (file signature, tables, manifest).
+_READ: dict[tuple[str, str | None], tuple[tuple, dict[str, pd.DataFrame], dict]] = {}
+
+
+def _signature(folder: Path, data_dir: str | Path | None) -> tuple:
+    """Size, modification time and inode of every file of the store and of its inputs."""
+    import json
+
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return ()
+    names = json.loads(manifest.read_text(encoding="utf-8")).get("inputs", {})
+    paths = [manifest, *sorted(folder.glob("*.parquet"))]
+    paths += [Path(data_dir) / name for name in sorted(names)] if data_dir is not None else []
+    stats = [p.stat() if p.is_file() else None for p in paths]
+    return tuple((str(p), s and (s.st_size, s.st_mtime_ns, s.st_ino)) for p, s in zip(paths, stats))
+
+
+def _read_store_once(
+    folder: Path, data_dir: str | Path | None, rerun: str
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """:func:`~dimios_research.io.store.read_store`, read once per process while unchanged.
+
+    A kernel that builds report after report (the runner's warm kernels) reads and checks the
+    store once; later reports get the tables from memory as long as no file of the store or
+    of its inputs changed size, time or inode (anything rewritten is read and checked
+    again). Each caller gets its own shallow copies: with pandas' copy-on-write a report
+    that modifies a table changes its copy only.
+    """
+    key = (str(folder.resolve()), None if data_dir is None else str(Path(data_dir).resolve()))
+    signature = _signature(folder, data_dir)
+    cached = _READ.get(key)
+    if cached is None or cached[0] != signature or not signature:
+        frames, manifest = read_store(folder, _TABLES, data_dir=data_dir, rerun=rerun)
+        cached = _READ[key] = (signature, frames, manifest)
+    frames = {name: frame.copy(deep=False) for name, frame in cached[1].items()}
+    return frames, copy.deepcopy(cached[2])
 
 
 def load_or_score(
