@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,16 +156,42 @@ def _dios_portfolio(folder: Path | None, data_dir: Path):
 
 
 def _stored_or_computed(folder: Path | None, name: str, compute) -> pd.DataFrame:
-    """A derived table from the store when present, else computed and stored atomically."""
+    """A derived table from the store when present, else computed and stored atomically.
+
+    Reports running at the same time (a batch's worker processes) compute a table once: the
+    first takes a lock on the store's ``.<name>.parquet.lock``, the others wait for it and
+    read what it stored (where ``fcntl`` is missing, as on Windows, each computes its own).
+    """
     path = None if folder is None else Path(folder) / f"{name}.parquet"
     if path is not None and path.is_file():
         return pd.read_parquet(path)
-    table = compute()
-    if path is not None:
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        table.to_parquet(temporary, index=False)
-        os.replace(temporary, path)  # concurrent reports may race: the last one wins
+    with _exclusive(path):
+        if path is not None and path.is_file():  # computed while this one waited
+            return pd.read_parquet(path)
+        table = compute()
+        if path is not None:
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            table.to_parquet(temporary, index=False)
+            os.replace(temporary, path)
     return table
+
+
+@contextmanager
+def _exclusive(path: Path | None) -> Iterator[None]:
+    """Hold an exclusive lock on the lock file beside ``path`` (no lock without one)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, a concurrent report may compute it too
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    with open(path.with_name(f".{path.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _codebook_reference(codebook: Codebook) -> str:

@@ -780,7 +780,8 @@ def run_jobs(
     """Run several reports, in parallel worker processes when ``n_jobs > 1``.
 
     A failing report does not stop the others. Returns, in the order of ``jobs``, a
-    :class:`ReportOutcome` or the :class:`NotebookFailedError` of each. A progress bar
+    :class:`ReportOutcome` or the :class:`NotebookFailedError` of each (worker processes get
+    the first report of each kind first, see :func:`_submission_order`). A progress bar
     (tqdm) is written to stderr when ``progress`` is true. Workers are started with
     ``spawn``, so the parent's ZeroMQ state is never inherited through ``fork``. With
     ``reuse_kernel`` (default) each worker keeps one kernel for its reports (see
@@ -816,8 +817,8 @@ def run_jobs(
                 workers, mp_context=get_context("spawn"), initializer=skip_slow_iri_checker
             ) as pool:
                 futures = {
-                    pool.submit(run_job, job, reuse_kernel=reuse_kernel): i
-                    for i, job in enumerate(jobs)
+                    pool.submit(run_job, jobs[i], reuse_kernel=reuse_kernel): i
+                    for i in _submission_order(jobs)
                 }
                 for future in as_completed(futures):
                     try:
@@ -827,6 +828,21 @@ def run_jobs(
     finally:
         bar.close()
     return outcomes  # type: ignore[return-value]
+
+
+def _submission_order(jobs: Sequence[ReportJob]) -> list[int]:
+    """The first report of each kind first, then the others, each group in planning order.
+
+    Reports of one kind share work through the results store (the status and validation
+    reports' invariance test is computed once, under a lock): started side by side, the
+    second would wait for the first; started after reports of other kinds, it finds the
+    work done.
+    """
+    first: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        first.setdefault(job.kind, i)
+    leading = sorted(first.values())
+    return leading + [i for i in range(len(jobs)) if i not in first.values()]
 
 
 # --------------------------------------------------------------------------------------------
