@@ -24,6 +24,7 @@ __all__ = [
     "SCORE_LEVELS",
     "DEFAULT_MIN_RESPONDENTS",
     "DEFAULT_TYPE_CUT",
+    "DEFAULT_MAX_BYTES",
     "check_lang",
     "check_ci",
     "require_columns",
@@ -48,6 +49,10 @@ SCORE_LEVELS: tuple[str, ...] = ("capability", "category", "dimension", "overall
 DEFAULT_MIN_RESPONDENTS = 5
 #: Cut (percent) between low and high on each dimension for the maturity types.
 DEFAULT_TYPE_CUT = 50.0
+#: Largest input read by default (bytes; for XLSX and Parquet the uncompressed content).
+#: A DiMiOS round is about 1 MB of CSV; the limit leaves room for many rounds in one file
+#: while keeping the memory of ingest under about 2 GB (``benchmarks/bench_ingest_memory.py``).
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
 def check_lang(lang: Any) -> str:

@@ -23,6 +23,7 @@ from dimios_research.stats.compare import (
     kruskal,
     omega_squared,
     rank_biserial,
+    studentized_range_quantile,
     welch_anova,
 )
 
@@ -94,6 +95,18 @@ def test_adjust_pvalues_matches_r_p_adjust(method: str, expected: list[float]) -
     np.testing.assert_allclose(adjust_pvalues(P_RAW, method=method), expected, rtol=1e-12)
 
 
+def test_adjust_pvalues_matches_statsmodels() -> None:
+    """The numpy adjustment equals statsmodels ``multipletests``, ties and extremes included."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 7, 40):
+        p = np.round(rng.uniform(0, 1, size) ** 3, 2)  # rounding makes ties, also 0 and 1
+        for method in ("holm", "bonferroni", "fdr_bh"):
+            expected = multipletests(p, method=method)[1]
+            np.testing.assert_allclose(adjust_pvalues(p, method=method), expected, rtol=1e-12)
+
+
 def test_adjust_pvalues_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="method"):
         adjust_pvalues([0.1], method="BH")
@@ -121,6 +134,13 @@ def test_dunn_rank_biserial_matches_pingouin_mwu(groups: pd.DataFrame) -> None:
     b = groups.loc[groups["type"] == "region", "score_pct"]
     expected = pg.mwu(a, b)["RBC"].item()
     assert res.loc[("kommun", "region"), "rank_biserial"] == pytest.approx(expected)
+    # every pair (computed at once from one comparison matrix) equals the pairwise function,
+    # ties included
+    tied = groups.assign(score_pct=groups["score_pct"].round(-1))
+    for (ga, gb), row in dunn(tied).set_index(["group_a", "group_b"]).iterrows():
+        x = tied.loc[tied["type"] == ga, "score_pct"]
+        y = tied.loc[tied["type"] == gb, "score_pct"]
+        assert row["rank_biserial"] == pytest.approx(rank_biserial(x, y), abs=1e-12)
 
 
 def test_games_howell_matches_ptukey_in_r(groups: pd.DataFrame) -> None:
@@ -132,6 +152,48 @@ def test_games_howell_matches_ptukey_in_r(groups: pd.DataFrame) -> None:
     assert row["t"] == pytest.approx(-3.65876251907574535, rel=1e-10)
     assert row["df"] == pytest.approx(17.16311052654468483, rel=1e-10)
     assert row["p"] == pytest.approx(0.00939315759892922, rel=1e-4)
+    # R: q <- qtukey(0.95, nlevels(d$type), nu); diff -/+ q / sqrt(2) * sqrt(va + vb)
+    #   ci_low = -15.13960525336947, ci_high = -1.90801379424957 (qtukey: precision 1e-4)
+    assert row["ci_low"] == pytest.approx(-15.13960525336947, rel=1e-6)
+    assert row["ci_high"] == pytest.approx(-1.90801379424957, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("level", "k", "df", "expected"),
+    [
+        (0.95, 3, 10.0, 3.87677674919156),  # R: qtukey(0.95, 3, 10)
+        (0.95, 5, 6.381711, 5.20061402332045),  # R: qtukey(0.95, 5, 6.381711)
+        (0.95, 5, 12.933262, 4.45627481544063),  # R: qtukey(0.95, 5, 12.933262)
+        (0.95, 5, 108.16811, 3.92349448363740),  # R: qtukey(0.95, 5, 108.16811)
+        (0.99, 21, 40.7, 6.23936848444842),  # R: qtukey(0.99, 21, 40.7)
+    ],
+)
+def test_studentized_range_quantile_matches_qtukey(level, k, df, expected) -> None:
+    q = studentized_range_quantile(level, k, np.array([df]))[0]
+    assert q == pytest.approx(expected, rel=1e-6)  # R's qtukey iterates to 1e-4 only
+
+
+@pytest.mark.parametrize(
+    ("level", "df", "expected"),
+    [
+        (0.90, 3.5, 3.14299558819149),  # R: sqrt(2) * qt(0.95, 3.5)
+        (0.95, 1.5, 8.50884656251179),  # R: sqrt(2) * qt(0.975, 1.5)
+    ],
+)
+def test_studentized_range_quantile_is_exact_for_two_groups(level, df, expected) -> None:
+    # The range of two standard normals over S is sqrt(2) |t|: an exact reference.
+    q = studentized_range_quantile(level, 2, np.array([df]))[0]
+    assert q == pytest.approx(expected, rel=1e-10)
+
+
+def test_studentized_range_quantile_matches_scipy_ppf() -> None:
+    """Vectorised over df (tiny and infinite df included) and as exact as scipy's ppf."""
+    from scipy import stats
+
+    dfs = np.array([1.05, 1.7, 3.5, 17.2, 150.3, 1200.0, np.inf])
+    for level, k in ((0.95, 2), (0.95, 7), (0.99, 4)):
+        expected = [stats.studentized_range.ppf(level, k, d) for d in dfs]
+        np.testing.assert_allclose(studentized_range_quantile(level, k, dfs), expected, rtol=1e-8)
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,11 +233,16 @@ def test_games_howell_is_symmetric_and_matches_pingouin(groups: pd.DataFrame) ->
 
 
 def test_pingouin_gameshowell_columns_exist() -> None:
-    # Guard: pingouin 0.6 -> 0.7 renamed output columns; games_howell reads these names.
+    # Guard: pingouin 0.6 -> 0.7 renamed output columns; the comparison below reads them.
     d = pd.DataFrame({"g": list("aaabbbccc"), "y": [1.0, 2, 4, 2, 5, 6, 7, 8, 10]})
     out = pg.pairwise_gameshowell(data=d, dv="y", between="g")
     missing = set(PINGOUIN_GAMESHOWELL_COLUMNS) - set(out.columns)
     assert not missing, f"pingouin {pg.__version__} renamed columns: {missing}"
+    ours = games_howell(d, dv="y", between="g")
+    theirs = out[list(PINGOUIN_GAMESHOWELL_COLUMNS)].to_numpy()
+    mine = ours[["group_a", "group_b", "mean_a", "mean_b", "diff", "se", "t", "df", "p"]]
+    assert (mine.iloc[:, :2].to_numpy() == theirs[:, :2]).all()
+    np.testing.assert_allclose(mine.iloc[:, 2:].to_numpy(float), theirs[:, 2:].astype(float))
     assert {"U_val", "RBC"} <= set(pg.mwu([1.0, 2, 3], [2.0, 4, 5]).columns)
 
 

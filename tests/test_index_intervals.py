@@ -8,9 +8,11 @@ import pytest
 from dimios_research.stats.indices import (
     MIN_ORGANISATIONS_CI,
     bootstrap_mean,
+    bootstrap_means,
     group_index,
     index_change,
     joint_bootstrap_means,
+    level_indices,
     national_index,
 )
 
@@ -174,3 +176,65 @@ def test_target_attainment_panel_slope_interval():
     assert hits_indep / reps == 1.0  # the independent-rounds interval is far too wide
     assert ratio < 0.5
     assert panel["source"].item() == "weighted_fit_panel"
+
+
+def _naive_interval(values, weights, n_boot, seed, interval):
+    """bootstrap_mean's definition as a loop over resamples (the draws of ``integers``)."""
+    n = len(values)
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+
+    def mean_se(x, w):
+        mu = np.average(x, weights=w)
+        return mu, np.sqrt(n / (n - 1) * np.sum((w * (x - mu)) ** 2)) / w.sum()
+
+    mu, se = mean_se(values, weights)
+    stats_ = [mean_se(values[row], weights[row]) for row in draws]
+    if interval == "percentile":
+        return (mu, *np.quantile([m for m, _ in stats_], [0.025, 0.975]))
+    t_star = [(m - mu) / s for m, s in stats_ if s > 1e-9 * abs(m) + 1e-12]
+    q_low, q_high = np.quantile(t_star, [0.025, 0.975])
+    return mu, mu - q_high * se, mu - q_low * se
+
+
+@pytest.mark.parametrize("interval", ["studentized", "percentile"])
+def test_bootstrap_means_resample_all_columns_as_the_naive_loop(interval):
+    """Every column of one count-matrix resampling equals its own loop (ties, n = 3 too)."""
+    rng = np.random.default_rng(21)
+    for n in (3, 4, 12):
+        x = np.round(rng.normal(50, 12, (n, 3)), 0)  # rounding makes ties
+        x[:, 2] = x[:, 0] * 0.5 + 10  # an affine copy: the same t* up to scale
+        w = rng.lognormal(0, 0.6, n)
+        est, low, high = bootstrap_means(x, w, n_boot=300, seed=n, interval=interval)
+        for j in range(3):
+            expected = _naive_interval(x[:, j], w, 300, n, interval)
+            assert (est[j], low[j], high[j]) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_bootstrap_means_degenerate_columns_and_errors():
+    x = np.column_stack([np.full(6, 42.0), np.arange(6.0)])
+    est, low, high = bootstrap_means(x, n_boot=200)
+    assert (est[0], low[0], high[0]) == (42.0, 42.0, 42.0)  # no spread: the point itself
+    assert low[1] < est[1] < high[1]
+    est, low, high = bootstrap_means(np.empty((0, 2)))
+    assert np.isnan(est).all() and np.isnan(low).all()
+    assert np.isnan(bootstrap_means(x[:1], n_boot=50)[1]).all()  # one unit: no interval
+    with pytest.raises(ValueError, match="two-dimensional"):
+        bootstrap_means(np.arange(3.0))
+    with pytest.raises(ValueError, match="equal length"):
+        bootstrap_means(x, np.ones(5))
+
+
+@pytest.mark.parametrize("level", ["overall", "dimension", "category", "capability"])
+def test_level_indices_equal_national_index_per_unit(demo_scores, level):
+    rows = level_indices(demo_scores, 2023, level, n_boot=400, seed=3)
+    for row in rows.itertuples():
+        one = national_index(demo_scores, 2023, level, row.unit, n_boot=400, seed=3).iloc[0]
+        for column in ("estimate", "ci_low", "ci_high"):
+            assert getattr(row, column) == pytest.approx(one[column], rel=1e-9)
+        assert (row.n_organisations, row.n_respondents) == (
+            one["n_organisations"],
+            one["n_respondents"],
+        )
+    assert list(rows.columns) == list(national_index(demo_scores, 2023, n_boot=10).columns)
+    with pytest.raises(ValueError, match="no organisation scores"):
+        level_indices(demo_scores, 2023, level, ["no_such_unit"], n_boot=10)

@@ -904,3 +904,50 @@ def test_alt_text_on_demo_data(demo_data, demo_scores, lang):
     types = summaries.round_types(demo_scores, 2023)
     alt = plots.alt_text_quadrant_map(types, lang, cut=demo_scores.parameters["cut"])
     assert f" {len(types)} " in alt
+
+
+# ----------------------------------------------------------------------------------------------
+# issue 16: one layout pass, compact SVG
+# ----------------------------------------------------------------------------------------------
+def test_compact_svg_draws_the_same(types_df, close_after):
+    """Same elements and attributes; coordinates within half a hundredth of a point."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    import matplotlib as mpl
+
+    fig = _figure_for_saving(types_df)
+    close_after(fig)
+    buffer = io.BytesIO()
+    with mpl.rc_context({"svg.hashsalt": plots.SVG_HASHSALT, "svg.fonttype": "path"}):
+        fig.savefig(buffer, format="svg")
+    raw = buffer.getvalue()
+    small = plots.compact_svg(raw)
+    assert len(small) < 0.9 * len(raw)
+    assert small.startswith(b"<svg") and b"<!--" not in small and b"\n" not in small
+    before, after = ET.fromstring(raw), ET.fromstring(small)
+    for metadata in before.findall("{http://www.w3.org/2000/svg}metadata"):
+        before.remove(metadata)  # the RDF block draws nothing; compact_svg drops it
+    drawn = list(before.iter())
+    assert [e.tag for e in drawn] == [e.tag for e in after.iter()]
+    number = re.compile(r"-?\d+(?:\.\d+)?")
+    for old, new in zip(drawn, after.iter(), strict=True):
+        assert old.keys() == new.keys()
+        for key, value in old.items():  # (an Element iterates its children, not its keys)
+            a, b = " ".join(value.split()), " ".join(new.get(key).split())
+            assert number.sub("#", a) == number.sub("#", b), key  # only numbers change
+            pairs = zip(number.findall(a), number.findall(b), strict=True)
+            assert all(abs(float(x) - float(y)) <= 0.005 + 1e-9 for x, y in pairs), key
+    assert b"scale(0.0" in small  # font sizes are not rounded
+
+
+def test_one_layout_pass_gives_the_settled_layout(close_after):
+    """A second constrained-layout pass moves no Axes by more than a tenth of a point."""
+    fig = plots.heatmap(MATRIX, "sv", center=50, figsize=SMALL)
+    close_after(fig)
+    plots._settle_layout(fig)
+    once = np.array([ax.get_position().bounds for ax in fig.axes])
+    for _ in range(3):
+        fig.get_layout_engine().execute(fig)
+    settled = np.array([ax.get_position().bounds for ax in fig.axes])
+    assert np.abs(once - settled).max() * 72 * max(SMALL) < 0.1

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import stat
+import urllib.parse
 import zipfile
 
 import pandas as pd
@@ -176,7 +177,16 @@ def test_document_numbers_blocks_and_escapes_everything(tmp_path):
     assert "<script>" not in page and "<img src=x" not in page
     assert 'alt="A line rising from 1 to 2."' in page
     assert "Figure 1." in page and "Table 2." in page
-    assert "http://" not in page and "https://" not in page  # no external request
+    # no external request: nothing is loaded from a URL (the SVG's namespace names are
+    # identifiers, not requests), and the figure is the file itself, embedded
+    assert not re.search(
+        r"""(src|href)\s*=\s*["']?\s*(https?:|//)|url\(\s*["']?https?:|@import""", page
+    )
+    (src,) = re.findall(r'<img src="([^"]*)"', page)
+    assert src.startswith("data:image/svg+xml;charset=utf-8,<svg")
+    svg = (tmp_path / "figures" / f"{file_slug('../../evil')}.svg").read_bytes()
+    assert urllib.parse.unquote(src.split(",", 1)[1]).encode("utf-8") == svg
+    assert not (tmp_path / "figures" / f"{file_slug('../../evil')}.png").exists()  # SVG only
     assert "@page" in page and "break-inside:avoid" in page  # print layout
     book = load_workbook(tmp_path / "tables" / "demo.xlsx")
     assert book.sheetnames[0] == "About" and len(book.sheetnames) == 3
@@ -243,3 +253,49 @@ def test_escaped_text_is_literal_in_every_format(text):
     slug = file_slug(text)
     assert re.fullmatch(r"[A-Za-z0-9_-]+", slug) and len(slug) <= MAX_SLUG_LENGTH
     assert slug not in (".", "..") and file_slug(text) == slug
+
+
+# -- issue 16: figure files, notebook display -------------------------------------------------
+def test_figure_files_svg_by_default_png_on_request(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from dimios_research.report.document import FIGURE_FORMATS_ENV, resolve_figure_formats
+
+    monkeypatch.delenv(FIGURE_FORMATS_ENV, raising=False)
+    assert resolve_figure_formats() == ("svg",)
+    assert resolve_figure_formats("png, SVG") == ("svg", "png")  # SVG always, first
+    monkeypatch.setenv(FIGURE_FORMATS_ENV, "svg,png")
+    assert resolve_figure_formats() == ("svg", "png")
+    with pytest.raises(ValueError, match="figure formats must be among svg, png"):
+        resolve_figure_formats("jpg")
+    for formats, expected in ((None, {".svg", ".png"}), ("svg", {".svg"})):
+        folder = tmp_path / str(formats)
+        doc = Document(folder, "en", title="T", show=False, figure_formats=formats)
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        doc.figure(fig, "f", caption="C", alt="A line rising from 1 to 2.")
+        plt.close(fig)
+        assert {p.suffix for p in (folder / "figures").iterdir()} == expected
+        block = doc.to_dict()["blocks"][0]
+        assert set(block) >= {k[1:] for k in expected}  # document.json names every file
+
+
+def test_notebook_shows_figures_by_file_when_asked(tmp_path, monkeypatch):
+    """Under the report runner the executed notebook links its figures, never embeds them."""
+    import matplotlib.pyplot as plt
+    from IPython import display as ipython_display
+
+    from dimios_research.report.document import NOTEBOOK_FIGURES_ENV
+
+    shown: list[str] = []
+    monkeypatch.setattr(ipython_display, "display", lambda obj: shown.append(obj.data))
+    for mode in ("embed", "link"):
+        monkeypatch.setenv(NOTEBOOK_FIGURES_ENV, mode)
+        doc = Document(tmp_path / mode, "en", title="T")
+        fig, ax = plt.subplots()
+        ax.plot([1, 2])
+        doc.figure(fig, "f", caption="C", alt="A line rising from 1 to 2.")
+        plt.close(fig)
+    embedded, linked = shown
+    assert "data:image/svg+xml" in embedded and 'src="figures/f.svg"' not in embedded
+    assert 'src="figures/f.svg"' in linked and "data:" not in linked

@@ -356,6 +356,8 @@ def built(small, scored):
         "200",
         "--jobs",
         "2",
+        "--figure-formats",
+        "svg,png",
         "--no-progress",
     )
     return result, out, org
@@ -635,3 +637,76 @@ def test_every_report_has_a_tagged_a4_pdf(built, relative):
     text = re.sub(r"\s+", " ", page.extract_text())
     key = next(b for b in doc["blocks"] if b["kind"] == "key_figures")
     assert key["items"][0]["value"].replace("\u00a0", " ") in text.replace("\u00a0", " ")
+
+
+# --------------------------------------------------------------------------------------------
+# issue 16: kernels started early, prompt clients, the command's own imports
+# --------------------------------------------------------------------------------------------
+def test_a_kernel_started_early_writes_the_same_report(scored, small, tmp_path):
+    """Imports and the results store read ahead of the report change no byte of it."""
+    folder, _, _ = small
+    _, _, out = scored
+    job = _status_job(scored, small, STANDIN)
+    fresh = reports.run_job(job)
+    expected = {p.relative_to(job.target): p.read_bytes() for p in fresh.files}
+    reports.start_kernel_early(["status"], STANDIN, data_dir=folder, out_dir=out)
+    try:
+        warm = reports.run_job(job, reuse_kernel=True)
+    finally:
+        reports.shutdown_warm_kernel()
+    assert {p.relative_to(job.target): p.read_bytes() for p in warm.files} == expected
+    executed = (job.target / "status_report.ipynb").read_text(encoding="utf-8")
+    assert "fresh namespace: True" in executed  # the warm-up bound no name
+    assert "data:image" not in executed and 'src=\\"figures/index.svg\\"' in executed
+
+
+def test_prompt_kernel_clients_are_ready_and_connected():
+    from jupyter_core.utils import run_sync
+
+    from dimios_research.report.kernels import PromptBlockingKernelClient, PromptKernelClient
+
+    km = reports.QuietKernelManager(kernel_name=reports.KERNEL_NAME)
+    run_sync(km.start_kernel)()
+    try:
+        assert isinstance(km.client(), PromptKernelClient)
+        client = km.blocking_client()
+        assert isinstance(client, PromptBlockingKernelClient)
+        client.start_channels()
+        client.wait_for_ready(timeout=60)
+        seen: list[dict] = []
+        reply = client.execute_interactive("print(6 * 7)", timeout=30, output_hook=seen.append)
+        assert reply["content"]["status"] == "ok"
+        assert any(m["content"].get("text") == "42\n" for m in seen)  # IOPub is connected
+        client.wait_for_ready(timeout=30)  # again, on a connected client
+        client.stop_channels()
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_report_processes_skip_the_slow_iri_checker():
+    """nbformat still validates notebooks; only rfc3987_syntax is not imported."""
+    code = (
+        "import sys\n"
+        "from dimios_research.report.runner import skip_slow_iri_checker\n"
+        "skip_slow_iri_checker()\n"
+        "import nbformat, papermill\n"
+        "nb = nbformat.v4.new_notebook()\n"
+        "nbformat.validate(nb)\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'), 'jsonschema' in sys.modules)\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = __import__("subprocess").run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["None", "True"]
+
+
+def test_figure_formats_option_is_checked(small, tmp_path):
+    folder, _, _ = small
+    result = invoke(
+        "status", "--data", folder, "--out", tmp_path, "--figure-formats", "svg,gif",
+        "--notebooks", STANDIN, "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "figure formats must be among svg, png" in result.stderr
+    assert os.environ.get("DIMIOS_FIGURE_FORMATS") is None  # the command leaves no trace

@@ -65,3 +65,26 @@ def test_reportable_helpers_match_the_raw_tables(demo_scores):
     rows = demo_scores.reportable_scores(2023, "dimension", "legacy")
     assert set(rows["organisation_id"]) == set(raw["organisation_id"])
     assert (rows["level"] == "dimension").all() and (rows["unit"] == "legacy").all()
+
+
+def test_a_store_is_read_once_and_each_caller_gets_its_own_tables(demo_data, demo_scores, tmp_path):
+    """A kernel building report after report reads the store once (issue 16), safely."""
+    from dimios_research.errors import StaleResultsError
+    from dimios_research.report import results as results_module
+
+    write_results(demo_data, demo_scores, tmp_path)
+    first = load_results(tmp_path)
+    key = (str(tmp_path.resolve()), None)
+    assert key in results_module._READ
+    cached = results_module._READ[key][1]["organisation_scores"]
+    first.scores.organisations["score_pct"] = -1.0  # a report modifying its copy
+    first.scores.organisations.loc[0, "unit"] = "changed"
+    second = load_results(tmp_path)
+    assert second.scores.organisations is not first.scores.organisations
+    assert second.scores.organisations.equals(cached)
+    assert (second.scores.organisations["score_pct"] >= 0).all()
+    assert second.scores.organisations["unit"].iloc[0] != "changed"
+    table = tmp_path / "types.parquet"
+    table.write_bytes(table.read_bytes() + b"\0")  # rewritten: read and checked again
+    with pytest.raises(StaleResultsError, match="modified"):
+        load_results(tmp_path)

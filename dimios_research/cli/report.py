@@ -13,6 +13,7 @@ report: notebook, cell, error type and message; earlier output untouched).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -84,6 +85,13 @@ def _common(func: Callable) -> Callable:
             show_default=True,
             metavar="FORMATS",
             help="Rendered outputs, comma-separated: html, pdf.",
+        ),
+        click.option(
+            "--figure-formats",
+            "figures",
+            metavar="FORMATS",
+            help="Figure files, comma-separated: svg (always), png (for pasting) "
+            "[default: $DIMIOS_FIGURE_FORMATS, else svg].",
         ),
         click.option(
             "--progress/--no-progress",
@@ -181,15 +189,64 @@ def _run(jobs, n_jobs: int, progress: bool) -> None:
         sys.exit(EXIT_NOTEBOOK_FAILED)
 
 
+def _in_process(kind: str, options: dict[str, Any]) -> bool:
+    """Whether the reports will run in this process (one report, or ``--jobs 1``)."""
+    orgs = [o for value in options.get("orgs", ()) for o in value.split(",") if o.strip()]
+    single = (
+        kind != "all"
+        and len(options["langs"]) <= 1
+        and (kind != "organisation" or (len(orgs) == 1 and not options.get("all_orgs")))
+    )
+    return single or options["jobs"] == 1
+
+
 def _report_command(kind: str, **options: Any) -> None:
-    """Check the parameters, score once, plan every report of the request, run them."""
+    """Check the parameters, score once, plan every report of the request, run them.
+
+    When the reports run in this process, their kernel is started first and imports the
+    library while this process plans (:func:`~dimios_research.report.runner.start_kernel_early`).
+    (Starting worker processes early as well gains nothing on two cores: their start-up is
+    as much computing as the planning it would overlap.)
+    """
+    from ..report import runner
+    from ..report.document import FIGURE_FORMATS_ENV, resolve_figure_formats
     from ..report.registry import KINDS
+
+    runner.skip_slow_iri_checker()
+    figures = ",".join(resolve_figure_formats(options.pop("figures")))
+    previous = os.environ.get(FIGURE_FORMATS_ENV)
+    os.environ[FIGURE_FORMATS_ENV] = figures  # inherited by the kernels and worker processes
+    try:
+        _plan_and_run(kind, list(KINDS) if kind == "all" else [kind], options)
+    finally:
+        if previous is None:
+            os.environ.pop(FIGURE_FORMATS_ENV, None)
+        else:
+            os.environ[FIGURE_FORMATS_ENV] = previous
+
+
+def _plan_and_run(kind: str, kinds: list[str], options: dict[str, Any]) -> None:
+    from ..report import runner
+
+    check_output_folder("--out", options["out_dir"], options["data_dir"])
+    if _in_process(kind, options):  # (worker processes start their kernels themselves)
+        runner.start_kernel_early(
+            kinds, options["notebook_dir"], data_dir=options["data_dir"], out_dir=options["out_dir"]
+        )
+    try:
+        jobs = _plan(kind, kinds, options)
+    except BaseException:
+        runner.shutdown_warm_kernel()
+        raise
+    _run(jobs, options["jobs"], options["progress"])
+
+
+def _plan(kind: str, kinds: list[str], options: dict[str, Any]) -> list:
+    """Every report of the request, checked (:func:`dimios_research.report.runner.plan_reports`)."""
     from ..report.runner import check_formats, plan_reports, score_once, split_parameters
 
     formats = check_formats(options.pop("formats"))
     extra = {name: _parse_value(name, value) for name, value in options.pop("params")}
-    kinds = list(KINDS) if kind == "all" else [kind]
-    check_output_folder("--out", options["out_dir"], options["data_dir"])
     per_kind = split_parameters(extra, kinds, options["notebook_dir"])
     reading = {"max_bytes": parse_max_bytes(options["max_bytes"]), "sheet": options["sheet"]}
     results, results_dir = score_once(options["data_dir"], options["out_dir"], **reading)
@@ -197,7 +254,7 @@ def _report_command(kind: str, **options: Any) -> None:
     if all_orgs and orgs:
         raise click.UsageError("give either --org or --all, not both")
     default_langs = ("sv", "en") if kind == "all" else ("sv",)
-    jobs = plan_reports(
+    return plan_reports(
         kind,
         results,
         data_dir=options["data_dir"],
@@ -210,7 +267,6 @@ def _report_command(kind: str, **options: Any) -> None:
         formats=formats,
         **{k: options[k] for k in ("year", "baseline", "follow_up") if options.get(k)},
     )
-    _run(jobs, options["jobs"], options["progress"])
 
 
 def _add_report_command(kind: str, summary: str, selectors: Sequence[str]) -> None:

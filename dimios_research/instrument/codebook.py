@@ -128,15 +128,23 @@ class Codebook:
                     "overall: {sv: ..., en: ...} to the codebook file"
                 )
             return self.overall[lang]
-        if level == "item":
-            row = self.items.loc[self.items["item_id"] == unit]
-            if row.empty:
-                raise KeyError(f"unknown item {unit!r} in codebook {self.id!r}")
-            return str(row[f"text_{lang}"].iloc[0])
-        row = self.units.loc[(self.units["level"] == level) & (self.units["unit"] == unit)]
-        if row.empty:
-            raise KeyError(f"unknown {level} {unit!r} in codebook {self.id!r}")
-        return str(row[f"label_{lang}"].iloc[0])
+        found = self._labels.get((level, unit))
+        if found is None:
+            what = "item" if level == "item" else level
+            raise KeyError(f"unknown {what} {unit!r} in codebook {self.id!r}")
+        return found[lang]
+
+    @cached_property
+    def _labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        # Built once per codebook: reports ask for hundreds of labels.
+        labels: dict[tuple[str, str], dict[str, str]] = {}
+        for row in self.units.itertuples(index=False):
+            key = (str(row.level), str(row.unit))
+            labels.setdefault(key, {lang: str(getattr(row, f"label_{lang}")) for lang in LANGUAGES})
+        for row in self.items.itertuples(index=False):
+            key = ("item", str(row.item_id))
+            labels.setdefault(key, {lang: str(getattr(row, f"text_{lang}")) for lang in LANGUAGES})
+        return labels
 
     def answer_labels(self) -> dict[str, int]:
         """Map of every answer label (both languages, lower case, trimmed) to its code.

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..conventions import DEFAULT_MAX_BYTES
 from ..errors import DataValidationError
 
 __all__ = [
@@ -54,10 +55,6 @@ __all__ = [
 ]
 
 RESPONSE_FILE_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
-#: Largest input read by default (bytes; for XLSX and Parquet the uncompressed content).
-#: A DiMiOS round is about 1 MB of CSV; the limit leaves room for many rounds in one file
-#: while keeping the memory of ingest under about 2 GB (``benchmarks/bench_ingest_memory.py``).
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: Largest ratio of uncompressed to compressed size of an XLSX part (real workbooks: < 20).
 MAX_EXPANSION = 100
 #: Most rows read from a workbook or Parquet file (Excel's own limit).

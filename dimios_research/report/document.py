@@ -26,6 +26,7 @@ Text in blocks is plain text: it is escaped by the renderer for its format (one 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,10 +40,56 @@ from .files import Sheet, write_bytes, write_csv, write_workbook
 from .locale import t
 from .tables import PeopleTable, column_kind, people_table
 
-__all__ = ["DOCUMENT_FILE", "Block", "Document", "KeyFigure"]
+__all__ = [
+    "DOCUMENT_FILE",
+    "FIGURE_FORMATS",
+    "FIGURE_FORMATS_ENV",
+    "NOTEBOOK_FIGURES_ENV",
+    "Block",
+    "Document",
+    "KeyFigure",
+    "resolve_figure_formats",
+]
 
 #: The document's blocks as data, written into the report folder.
 DOCUMENT_FILE = "document.json"
+#: Figure files a report may write: SVG always (the HTML, the PDF and the notebook show it),
+#: PNG on request (for pasting into programs without SVG support).
+FIGURE_FORMATS = ("svg", "png")
+#: Environment variable choosing how a notebook shows its figures while it builds the report:
+#: ``embed`` (default: the SVG as a data URI, so the notebook shows it wherever it is saved)
+#: or ``link`` (``figures/<name>.svg``, relative to the report folder: for an executed
+#: notebook saved in that folder, which then does not hold every figure a second time; the
+#: report runner sets it).
+NOTEBOOK_FIGURES_ENV = "DIMIOS_NOTEBOOK_FIGURES"
+#: Environment variable choosing the figure files of reports, e.g. ``svg,png``; a report
+#: notebook's kernel inherits it from the command that runs it (``dimios-research report
+#: --figure-formats`` sets it, and so can a shell before plain ``papermill``).
+FIGURE_FORMATS_ENV = "DIMIOS_FIGURE_FORMATS"
+
+
+def resolve_figure_formats(formats: str | Sequence[str] | None = None) -> tuple[str, ...]:
+    """The figure files to write: ``formats``, else ``$DIMIOS_FIGURE_FORMATS``, else SVG only.
+
+    ``formats`` is a comma-separated string or a sequence of ``"svg"`` and ``"png"``; SVG is
+    always written (every rendered output embeds it) and comes first.
+
+    >>> resolve_figure_formats("png")
+    ('svg', 'png')
+    >>> resolve_figure_formats([])
+    ('svg',)
+    """
+    if formats is None:
+        formats = os.environ.get(FIGURE_FORMATS_ENV, "svg")
+    chosen = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen = [str(f).strip().lower() for f in chosen if str(f).strip()]
+    unknown = sorted(set(chosen) - set(FIGURE_FORMATS))
+    if unknown:
+        raise ValueError(
+            f"figure formats must be among {', '.join(FIGURE_FORMATS)} (e.g. svg,png), got "
+            f"{', '.join(unknown)} (from the argument or ${FIGURE_FORMATS_ENV})"
+        )
+    return tuple(f for f in FIGURE_FORMATS if f == "svg" or f in chosen)
 
 
 @dataclass(frozen=True)
@@ -94,6 +141,9 @@ class Document:
         ISO date of the data (the document date; never the clock).
     show : bool, default True
         Display each block in the notebook as it is added.
+    figure_formats : str or sequence of str, optional
+        Figure files written besides the SVG: ``"png"`` adds a PNG of each figure (see
+        :func:`resolve_figure_formats`; default ``$DIMIOS_FIGURE_FORMATS``, else SVG only).
     """
 
     def __init__(
@@ -108,8 +158,10 @@ class Document:
         source: str = "",
         date: str = "",
         show: bool = True,
+        figure_formats: str | Sequence[str] | None = None,
     ) -> None:
         self.output_dir = Path(output_dir)
+        self.figure_formats = resolve_figure_formats(figure_formats)
         self.lang = check_lang(lang)
         self.name = file_slug(name)
         self.title, self.subtitle, self.source, self.date = title, subtitle, source, date
@@ -130,7 +182,9 @@ class Document:
 
             from .html import render_block
 
-            display(HTML(render_block(block.kind, block.data, self.output_dir, self.lang)))
+            linked = kind == "figure" and os.environ.get(NOTEBOOK_FIGURES_ENV) == "link"
+            root = None if linked else self.output_dir  # no root: figures by relative path
+            display(HTML(render_block(block.kind, block.data, root, self.lang)))
         return block
 
     def heading(self, text: str, level: int = 2) -> None:
@@ -164,7 +218,7 @@ class Document:
     def figure(
         self, fig: Any, name: str, *, caption: str, alt: str, source: str | None = None
     ) -> None:
-        """Save ``fig`` as ``figures/<name>.svg`` and ``.png`` and add it with a numbered caption.
+        """Save ``fig`` as ``figures/<name>.svg`` (and ``.png`` when asked) and add it, numbered.
 
         ``alt`` says what the figure shows (built from the data by the caller); a figure
         without alt text or caption is an error.
@@ -173,7 +227,9 @@ class Document:
 
         if not caption.strip() or not alt.strip():
             raise ValueError(f"figure {name!r} needs a caption and alt text")
-        paths = save_figure(fig, self.output_dir / "figures" / file_slug(name))
+        paths = save_figure(
+            fig, self.output_dir / "figures" / file_slug(name), formats=self.figure_formats
+        )
         self._numbers["figure"] += 1
         files = {p.suffix[1:]: p.relative_to(self.output_dir).as_posix() for p in paths}
         self._add(

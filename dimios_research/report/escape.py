@@ -17,9 +17,10 @@ import hashlib
 import html
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is escaped: file names need no pandas
+    import pandas as pd
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -99,13 +100,16 @@ def spreadsheet_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every text cell and column name passed through
     :func:`spreadsheet_text` (numeric and boolean columns untouched).
 
+    >>> import pandas as pd
     >>> spreadsheet_frame(pd.DataFrame({"a": ["=1+1", "ok"]}))["a"].tolist()
     ["'=1+1", 'ok']
     """
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
     out = df.copy()
     for column in out.columns:
         series = out[column]
-        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        if is_numeric_dtype(series) or is_bool_dtype(series):
             continue
         out[column] = series.astype(object).map(spreadsheet_text)
     out.columns = [spreadsheet_text(str(c)) for c in out.columns]

@@ -18,7 +18,7 @@ from typing import Any
 from .escape import html_text as esc
 from .locale import t
 
-__all__ = ["CSS", "render_block", "render_document", "write_html"]
+__all__ = ["CSS", "render_block", "render_document", "svg_data_uri", "write_html"]
 
 CSS = """
 :root{--ink:#1f1f1f;--muted:#5a5a5a;--rule:#d0d0d0;--accent:#0b5394;--box:#f3f6fa}
@@ -74,13 +74,34 @@ aside.note{font-size:.85rem;color:var(--muted);border-left:3px solid var(--rule)
 """
 
 
+#: Characters percent-encoded in an SVG data URI: those that end an HTML attribute or start
+#: a character reference, a URL fragment or an escape, and white space the URL parser drops.
+_SVG_URI_ESCAPES = {c: f"%{ord(c):02X}" for c in '"&#%\n\r\t'}
+
+
+def svg_data_uri(svg: bytes) -> str:
+    """An SVG as a ``data:`` URI for an HTML attribute, percent-encoded sparingly.
+
+    Base64 makes an image a third larger; SVG is text, so only the characters in
+    :data:`_SVG_URI_ESCAPES` are encoded (the URI is about 5 % larger than the file). Markup
+    characters (``<``, ``>``, ``'``) may stand in a double-quoted attribute and in a
+    ``data:`` URL as they are.
+
+    >>> svg_data_uri(b'<svg id="a">&#x27;</svg>')
+    'data:image/svg+xml;charset=utf-8,<svg id=%22a%22>%26%23x27;</svg>'
+    """
+    text = svg.decode("utf-8").translate(str.maketrans(_SVG_URI_ESCAPES))
+    return f"data:image/svg+xml;charset=utf-8,{text}"
+
+
 def _figure_src(data: Mapping[str, Any], root: Path | None) -> str:
     """The figure as a data URI (SVG, else PNG) read from ``root``; a relative path without."""
-    for key, mime in (("svg", "image/svg+xml"), ("png", "image/png")):
-        if key in data and root is not None and (root / data[key]).is_file():
-            payload = base64.b64encode((root / data[key]).read_bytes()).decode("ascii")
-            return f"data:{mime};base64,{payload}"
-    return esc(data.get("png", ""))
+    if "svg" in data and root is not None and (root / data["svg"]).is_file():
+        return svg_data_uri((root / data["svg"]).read_bytes())
+    if "png" in data and root is not None and (root / data["png"]).is_file():
+        payload = base64.b64encode((root / data["png"]).read_bytes()).decode("ascii")
+        return f"data:image/png;base64,{payload}"
+    return esc(data.get("svg") or data.get("png", ""))
 
 
 def _table(data: Mapping[str, Any], lang: str) -> str:

@@ -24,11 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ReportParameterError
-from ..scoring import Scores
 from .escape import file_slug
+
+if TYPE_CHECKING:  # only for annotations: planning a report does not import the statistics
+    from ..scoring import Scores
 
 __all__ = ["KINDS", "REPORT_KINDS", "ReportKind", "report_kind"]
 
@@ -56,6 +58,9 @@ class ReportKind:
     available : callable
         ``available(data_dir) -> bool``: whether the data folder holds what the report
         needs (``report all`` skips a report that is not available).
+    module : str
+        The module with the report's sections (what its notebook imports); a kernel started
+        ahead of the report imports it while the command plans.
     """
 
     name: str
@@ -65,6 +70,7 @@ class ReportKind:
     resolve: Callable[[Scores, Mapping[str, Any]], dict[str, Any]]
     layout: Callable[[Mapping[str, Any], str], tuple[Path, str]]
     available: Callable[[Path], bool] = lambda data_dir: True
+    module: str = "dimios_research.report.sections"
 
 
 def _checked(check: Callable[..., Any], *args: Any) -> Any:
@@ -144,6 +150,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             ("year",),
             _resolve_round,
             _fixed_layout("status_report"),
+            module="dimios_research.report.status",
         ),
         ReportKind(
             "follow-up",
@@ -152,6 +159,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             ("baseline", "follow_up"),
             _resolve_rounds,
             _follow_up_layout,
+            module="dimios_research.report.follow_up",
         ),
         ReportKind(
             "organisation",
@@ -160,6 +168,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             ("year", "organisation_id"),
             _resolve_organisation,
             _organisation_layout,
+            module="dimios_research.report.profile",
         ),
         ReportKind(
             "dios",
@@ -169,6 +178,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             _resolve_round,
             _fixed_layout("dios_report"),
             _has_inventory,
+            module="dimios_research.report.dios",
         ),
         ReportKind(
             "validation",
@@ -177,6 +187,7 @@ REPORT_KINDS: dict[str, ReportKind] = {
             ("year",),
             _resolve_round,
             _fixed_layout("instrument_validation"),
+            module="dimios_research.report.validation",
         ),
     )
 }

@@ -8,8 +8,11 @@ give the same bytes.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,11 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..conventions import DEFAULT_MIN_RESPONDENTS, DEFAULT_TYPE_CUT
+from ..conventions import DEFAULT_MAX_BYTES, DEFAULT_MIN_RESPONDENTS, DEFAULT_TYPE_CUT
 from ..errors import StaleResultsError
 from ..instrument.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
 from ..io.datasets import pseudonym_key_for
-from ..io.files import DEFAULT_MAX_BYTES
 from ..io.store import MANIFEST, read_store, write_store
 from ..io.survey import SurveyData, read_survey_dir, require_kept_rows
 from ..scoring import Scores, score
@@ -169,16 +171,42 @@ def _dios_portfolio(folder: Path | None, data_dir: Path):
 
 
 def _stored_or_computed(folder: Path | None, name: str, compute) -> pd.DataFrame:
-    """A derived table from the store when present, else computed and stored atomically."""
+    """A derived table from the store when present, else computed and stored atomically.
+
+    Reports running at the same time (a batch's worker processes) compute a table once: the
+    first takes a lock on the store's ``.<name>.parquet.lock``, the others wait for it and
+    read what it stored (where ``fcntl`` is missing, as on Windows, each computes its own).
+    """
     path = None if folder is None else Path(folder) / f"{name}.parquet"
     if path is not None and path.is_file():
         return pd.read_parquet(path)
-    table = compute()
-    if path is not None:
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        table.to_parquet(temporary, index=False)
-        os.replace(temporary, path)  # concurrent reports may race: the last one wins
+    with _exclusive(path):
+        if path is not None and path.is_file():  # computed while this one waited
+            return pd.read_parquet(path)
+        table = compute()
+        if path is not None:
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            table.to_parquet(temporary, index=False)
+            os.replace(temporary, path)
     return table
+
+
+@contextmanager
+def _exclusive(path: Path | None) -> Iterator[None]:
+    """Hold an exclusive lock on the lock file beside ``path`` (no lock without one)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, a concurrent report may compute it too
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    with open(path.with_name(f".{path.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _codebook_reference(codebook: Codebook) -> str:
@@ -440,12 +468,51 @@ def load_results(results_dir: str | Path, data_dir: str | Path | None = None) ->
     """
     folder = Path(results_dir)
     rerun = f"run `dimios-research score --data DATA --out {folder}` again"
-    frames, manifest = read_store(folder, _TABLES, data_dir=data_dir, rerun=rerun)
+    frames, manifest = _read_store_once(folder, data_dir, rerun)
     reference = manifest["codebook"]["path"]
     codebook = load_codebook(None if reference.startswith("builtin:") else reference)
     if codebook.sha256 != manifest["codebook"]["sha256"]:
         raise StaleResultsError(f"{codebook.source}: codebook changed since scoring; {rerun}")
     return _assemble(frames, manifest, codebook, folder)
+
+
+#: Stores read in this process: (folder, data folder) -> (file signature, tables, manifest).
+_READ: dict[tuple[str, str | None], tuple[tuple, dict[str, pd.DataFrame], dict]] = {}
+
+
+def _signature(folder: Path, data_dir: str | Path | None) -> tuple:
+    """Size, modification time and inode of every file of the store and of its inputs."""
+    import json
+
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return ()
+    names = json.loads(manifest.read_text(encoding="utf-8")).get("inputs", {})
+    paths = [manifest, *sorted(folder.glob("*.parquet"))]
+    paths += [Path(data_dir) / name for name in sorted(names)] if data_dir is not None else []
+    stats = [p.stat() if p.is_file() else None for p in paths]
+    return tuple((str(p), s and (s.st_size, s.st_mtime_ns, s.st_ino)) for p, s in zip(paths, stats))
+
+
+def _read_store_once(
+    folder: Path, data_dir: str | Path | None, rerun: str
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """:func:`~dimios_research.io.store.read_store`, read once per process while unchanged.
+
+    A kernel that builds report after report (the runner's warm kernels) reads and checks the
+    store once; later reports get the tables from memory as long as no file of the store or
+    of its inputs changed size, time or inode (anything rewritten is read and checked
+    again). Each caller gets its own shallow copies: with pandas' copy-on-write a report
+    that modifies a table changes its copy only.
+    """
+    key = (str(folder.resolve()), None if data_dir is None else str(Path(data_dir).resolve()))
+    signature = _signature(folder, data_dir)
+    cached = _READ.get(key)
+    if cached is None or cached[0] != signature or not signature:
+        frames, manifest = read_store(folder, _TABLES, data_dir=data_dir, rerun=rerun)
+        cached = _READ[key] = (signature, frames, manifest)
+    frames = {name: frame.copy(deep=False) for name, frame in cached[1].items()}
+    return frames, copy.deepcopy(cached[2])
 
 
 def load_or_score(

@@ -16,7 +16,7 @@ Output layout (``out`` is ``--out``, default ``reports``)::
           status_report.html              self-contained, lean, printable (report/html.py)
           status_report.ipynb             the executed notebook
           document.json                   the report's blocks as data (report/document.py)
-          figures/*.png, *.svg            numbered figures
+          figures/*.svg                   numbered figures (and *.png with --figure-formats)
           tables/*.csv                    one machine-readable CSV per table
           tables/status_report.xlsx       one workbook for people, data_dictionary.csv
       <follow_up>/<lang>/follow_up_<baseline>_<follow_up>/follow_up_<baseline>_<follow_up>.html …
@@ -56,6 +56,17 @@ are closed and the working folder restored, and the executed notebook's cells ar
 renumbered from 1, so a report is the same as from a fresh kernel while the kernel start
 and the notebook's imports are paid once per worker. A kernel that died is replaced.
 
+Where the time goes (issue 16): a report command that runs its reports in its own process
+starts the kernel first (:func:`start_kernel_early`), which imports the library and reads
+the stored results while the command checks the request and loads the scores; kernel
+clients are ready without the idle waits of ``jupyter_client``
+(:mod:`~dimios_research.report.kernels`); a kernel reads the results store once and keeps it
+while its files are unchanged (:func:`~dimios_research.report.results.load_results`);
+papermill writes the executed notebook once, not after every cell; the kernel runs with one
+linear-algebra thread and shows the figures of the executed notebook by their files
+(:data:`KERNEL_ENV`), so the notebook does not hold every figure a second time; and the
+report command and its workers do not import ``rfc3987_syntax`` (:func:`skip_slow_iri_checker`).
+
 The same notebooks run without this module, with the plain papermill command line. From
 the repository root (papermill starts the kernel in the current folder, so ``data/demo``
 resolves; figures and tables go to ``output_dir``)::
@@ -85,6 +96,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -92,19 +104,20 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_client import AsyncKernelManager
+from traitlets import DottedObjectName, Type
 
-from ..conventions import LANGUAGES, check_lang
+from ..conventions import DEFAULT_MAX_BYTES, LANGUAGES, check_lang
 from ..errors import NotebookFailedError, ReportParameterError
-from ..io.files import DEFAULT_MAX_BYTES
 from ..resources import bundled_dir
-from .document import DOCUMENT_FILE
-from .html import write_html
+from .kernels import PromptBlockingKernelClient, PromptKernelClient
 from .parameters import check_report_parameters
 from .registry import KINDS, REPORT_KINDS, report_kind
-from .results import Results, load_or_score
+
+if TYPE_CHECKING:  # imported where used: a report command starts its kernel before them
+    from .results import Results
 
 __all__ = [
     "KINDS",
@@ -128,6 +141,8 @@ __all__ = [
     "run_jobs",
     "shutdown_warm_kernel",
     "clean_leftovers",
+    "skip_slow_iri_checker",
+    "start_kernel_early",
 ]
 
 #: Report kinds and their notebooks (derived from the registry).
@@ -285,6 +300,7 @@ def score_once(
 
     from ..io.organisations import read_organisations
     from ..io.survey import find_register
+    from .results import load_or_score
 
     data = Path(data_dir)
     if not data.is_dir():
@@ -446,6 +462,8 @@ def check_formats(formats: str | Sequence[str]) -> tuple[str, ...]:
 
 def _render(job: ReportJob, folder: Path) -> list[Path]:
     """Render the saved document to every requested format; the text files to rewrite."""
+    from .html import write_html
+
     written = []
     if "html" in job.formats:
         written.append(write_html(folder, folder / f"{job.stem}.html"))
@@ -485,29 +503,53 @@ def _swap_into_place(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+#: Environment of report kernels, unless the environment sets these variables: one thread
+#: for the linear-algebra libraries (a report multiplies small matrices, where threads only
+#: add overhead, and a batch runs one kernel per core), and figures shown in the executed
+#: notebook by their file (``figures/<name>.svg`` beside the notebook in the report folder)
+#: rather than embedded a second time (see :class:`~dimios_research.report.document.Document`).
+KERNEL_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "DIMIOS_NOTEBOOK_FIGURES": "link",
+}
+
+
 class QuietKernelManager(AsyncKernelManager):
     """Kernel manager whose kernel process does not write its own log lines to our stderr.
 
     Cell output (including warnings and errors) still reaches the notebook; only the kernel
     application's start-up chatter ("Kernel is running over TCP without encryption") is
-    silenced, so the command line prints one line per problem.
+    silenced, so the command line prints one line per problem. The kernel runs with
+    :data:`KERNEL_ENV` unless the environment sets those variables, and its clients are
+    :class:`~dimios_research.report.kernels.PromptKernelClient` (ready without idle waits).
     """
+
+    client_class = DottedObjectName("dimios_research.report.kernels.PromptKernelClient")
+    client_factory = Type(klass=PromptKernelClient)
+    blocking_class = Type(klass=object, default_value=PromptBlockingKernelClient)
 
     async def start_kernel(self, **kw: Any) -> None:
         kw.setdefault("stdout", subprocess.DEVNULL)
         kw.setdefault("stderr", subprocess.DEVNULL)
+        kw.setdefault("env", KERNEL_ENV | dict(os.environ))
         await super().start_kernel(**kw)
 
 
 #: One kernel per process, reused across reports when ``reuse_kernel`` is set.
 _WARM: dict[str, QuietKernelManager] = {}
+#: Run before each report in a reused kernel. ``%reset -f`` ends with a full garbage
+#: collection; freezing what survives it (modules, caches: ``gc.freeze``) keeps the next
+#: reset's collection to the objects of one report instead of the whole library.
 _RESET_CODE = """\
 get_ipython().run_line_magic("reset", "-f")
-import os as _os, sys as _sys
+import gc as _gc, os as _os, sys as _sys
 if "matplotlib.pyplot" in _sys.modules:
     _sys.modules["matplotlib.pyplot"].close("all")
 _os.chdir({cwd!r})
-del _os, _sys
+_gc.freeze()
+del _gc, _os, _sys
 """
 
 
@@ -515,6 +557,7 @@ def shutdown_warm_kernel() -> None:
     """Shut down this process's reusable kernel, if one is running."""
     from jupyter_core.utils import run_sync
 
+    _stop_warm_up()
     km = _WARM.pop("km", None)
     if km is not None and km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
@@ -538,14 +581,23 @@ def _reset(km: QuietKernelManager, cwd: Path) -> bool:
 
 def _warm_kernel(cwd: Path) -> QuietKernelManager:
     """This process's kernel, reset for the next report (started on first use)."""
+    from jupyter_core.utils import run_sync
+
+    km = _WARM.get("km")
+    alive = km is not None and run_sync(km.is_alive)()
+    if alive and _reset(km, cwd):
+        _stop_warm_up()
+        return km
+    shutdown_warm_kernel()
+    return _start_kernel(cwd)
+
+
+def _start_kernel(cwd: Path) -> QuietKernelManager:
+    """Start this process's reusable kernel in ``cwd``."""
     from multiprocessing.util import Finalize
 
     from jupyter_core.utils import run_sync
 
-    km = _WARM.get("km")
-    if km is not None and run_sync(km.is_alive)() and _reset(km, cwd):
-        return km
-    shutdown_warm_kernel()
     km = QuietKernelManager(kernel_name=KERNEL_NAME)
     run_sync(km.start_kernel)(cwd=str(cwd))
     if not _WARM.get("finalizer"):
@@ -556,10 +608,77 @@ def _warm_kernel(cwd: Path) -> QuietKernelManager:
     return km
 
 
+#: Modules every report kernel imports ahead of its report (besides the report's own).
+WARM_UP_MODULES = (
+    "dimios_research.report.figures",
+    "dimios_research.report.html",
+    "dimios_research.report.results",
+    "dimios_research.stats.compare",
+    "openpyxl",
+    "pyarrow.parquet",
+)
+
+
+def start_kernel_early(
+    kinds: Iterable[str],
+    notebook_dir: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+) -> None:
+    """Start this process's report kernel now and have it import the reports' modules.
+
+    For a command that runs its reports in this process: the kernel starts and imports the
+    library (:attr:`ReportKind.module <dimios_research.report.registry.ReportKind>`, the
+    figures and the results store) while the command checks the request and loads the
+    scores, on another core; the first report then finds its kernel ready
+    (:func:`run_job` with ``reuse_kernel``). With ``data_dir`` and ``out_dir`` the kernel
+    also reads the stored results under ``out_dir`` if they are fresh (never scoring). The
+    request is sent without waiting for it (see :mod:`dimios_research.report.kernels`);
+    names it binds are cleared before the report like every reused kernel's. Does nothing
+    when the kernel is running.
+    """
+    from .kernels import warm_up_code
+
+    if _WARM.get("km") is not None:
+        return
+    folder = Path(notebook_dir) if notebook_dir is not None else default_notebook_dir()
+    km = _start_kernel(folder.resolve())
+    modules = (*dict.fromkeys(report_kind(kind).module for kind in kinds), *WARM_UP_MODULES)
+    store = None
+    if data_dir is not None and out_dir is not None:
+        store = (str((Path(out_dir) / CACHE_DIR).resolve()), str(Path(data_dir).resolve()))
+    client = km.blocking_client()
+    client.start_channels()
+    client.execute(warm_up_code(modules, store), silent=True, store_history=False)
+    _WARM["warm_up"] = client  # type: ignore[assignment]  # its sockets must stay open
+
+
+def _stop_warm_up() -> None:
+    client = _WARM.pop("warm_up", None)
+    if client is not None:
+        client.stop_channels()
+
+
+def skip_slow_iri_checker() -> None:
+    """Keep ``jsonschema`` from importing ``rfc3987_syntax`` in this process.
+
+    ``nbformat`` (hence papermill) imports ``jsonschema``, whose format checkers import
+    ``rfc3987_syntax`` when it is installed (``jsonschema[format-nongpl]``, which Jupyter
+    pulls in); that module compiles some 35 Earley grammars at import, 1-2 s per process
+    (python-jsonschema/jsonschema#1428). Notebook validation checks no ``iri`` format, so the
+    report command and its worker processes, which import papermill, mark the module as
+    absent before ``jsonschema`` is first imported: only the ``iri`` and ``iri-reference``
+    format checks, which nothing here uses, are then unavailable in these processes.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 _VOLATILE_PAPERMILL_KEYS = ("start_time", "end_time", "duration")
 
 
-def _normalise_executed(path: Path) -> int | None:
+def _normalise_executed(path: Path, nb: Any = None) -> int | None:
     """Make an executed notebook the same bytes on every run of the same inputs.
 
     Code cells are numbered 1, 2, … as in a fresh kernel; the clock times and durations
@@ -567,11 +686,13 @@ def _normalise_executed(path: Path) -> int | None:
     reports the run time); papermill's injected parameters cell, which gets a random id,
     gets the fixed id ``injected-parameters``. Returns the new number of the cell with an
     error output, if any (papermill inserts a banner cell on failure, so the error's
-    ``cell_index`` does not point into the file).
+    ``cell_index`` does not point into the file). ``nb``, the executed notebook as papermill
+    returned it, saves reading the file again.
     """
     import nbformat
 
-    nb = nbformat.read(str(path), as_version=4)
+    if nb is None:
+        nb = nbformat.read(str(path), as_version=4)
     for key in _VOLATILE_PAPERMILL_KEYS:
         nb.metadata.get("papermill", {}).pop(key, None)
     count, failed = 0, None
@@ -664,6 +785,8 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from .document import DOCUMENT_FILE
+
     started = time.perf_counter()
     job.target.parent.mkdir(parents=True, exist_ok=True)
     clean_leftovers([job.target])
@@ -677,7 +800,7 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
     kernel = {"km": _warm_kernel(job.notebook.parent)} if reuse_kernel else {}
     try:
         try:
-            papermill.execute_notebook(
+            nb = papermill.execute_notebook(
                 str(job.notebook),
                 str(executed),
                 parameters=job.parameters | {"output_dir": str(tmp)},
@@ -686,6 +809,7 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
                 progress_bar=False,
                 log_output=False,
                 kernel_manager_class=QuietKernelManager,
+                request_save_on_cell_execute=False,  # written once, at the end (or on error)
                 **kernel,
             )
         except PapermillExecutionError as exc:
@@ -709,7 +833,7 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
             raise NotebookFailedError(
                 job.notebook.name, None, None, type(exc).__name__, str(exc), failed
             ) from exc
-        _normalise_executed(executed)
+        _normalise_executed(executed, nb)
         if not (tmp / DOCUMENT_FILE).is_file():
             raise NotebookFailedError(
                 job.notebook.name, None, None, "MissingDocument",
@@ -737,7 +861,8 @@ def run_jobs(
     """Run several reports, in parallel worker processes when ``n_jobs > 1``.
 
     A failing report does not stop the others. Returns, in the order of ``jobs``, a
-    :class:`ReportOutcome` or the :class:`NotebookFailedError` of each. A progress bar
+    :class:`ReportOutcome` or the :class:`NotebookFailedError` of each (worker processes get
+    the first report of each kind first, see :func:`_submission_order`). A progress bar
     (tqdm) is written to stderr when ``progress`` is true. Workers are started with
     ``spawn``, so the parent's ZeroMQ state is never inherited through ``fork``. With
     ``reuse_kernel`` (default) each worker keeps one kernel for its reports (see
@@ -769,10 +894,12 @@ def run_jobs(
                     shutdown_warm_kernel()
         else:
             workers = min(n_jobs, len(jobs))
-            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=get_context("spawn"), initializer=skip_slow_iri_checker
+            ) as pool:
                 futures = {
-                    pool.submit(run_job, job, reuse_kernel=reuse_kernel): i
-                    for i, job in enumerate(jobs)
+                    pool.submit(run_job, jobs[i], reuse_kernel=reuse_kernel): i
+                    for i in _submission_order(jobs)
                 }
                 for future in as_completed(futures):
                     try:
@@ -782,6 +909,21 @@ def run_jobs(
     finally:
         bar.close()
     return outcomes  # type: ignore[return-value]
+
+
+def _submission_order(jobs: Sequence[ReportJob]) -> list[int]:
+    """The first report of each kind first, then the others, each group in planning order.
+
+    Reports of one kind share work through the results store (the status and validation
+    reports' invariance test is computed once, under a lock): started side by side, the
+    second would wait for the first; started after reports of other kinds, it finds the
+    work done.
+    """
+    first: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        first.setdefault(job.kind, i)
+    leading = sorted(first.values())
+    return leading + [i for i in range(len(jobs)) if i not in first.values()]
 
 
 # --------------------------------------------------------------------------------------------

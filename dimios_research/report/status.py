@@ -424,8 +424,8 @@ def add_appendix(doc: Document, ctx: StatusContext, parameters: dict) -> None:
     doc.heading(t("appendix.reliability", lang))
     doc.paragraph(t("appendix.reliability.text", lang, year=ctx.year, threshold=0.7))
     answers = summaries.year_answers(ctx.results, ctx.year)
-    rel = reliability.reliability_table(answers, ctx.codebook.items)
-    rel = rel[rel["level"].isin(["dimension", "category"])]
+    levels = ("category", "dimension")  # the units the table shows
+    rel = reliability.reliability_table(answers, ctx.codebook.items, levels=levels)
     labels = unit_labels(ctx.codebook, lang)
     doc.table(
         select(rel, ["unit", "n_items", "n_obs", "alpha", "ci_low", "ci_high", "omega_total"]),

@@ -38,8 +38,8 @@ from ..errors import NotReportableError
 from ..instrument.codebook import Codebook
 from ..instrument.maturity_types import maturity_types
 from ..scoring import Scores, reverse_keyed
-from ..stats.agreement import icc1, icc_table
-from ..stats.indices import national_index
+from ..stats.agreement import icc_table
+from ..stats.indices import level_indices, national_index
 from ..stats.panel import panel
 from .locale import t
 from .results import Results
@@ -257,14 +257,15 @@ def spread_table(scores: Scores, year: int, level: str = "dimension") -> pd.Data
     out["mean_sd_within"] = grouped["sd"].mean()
     out["iqr"] = out["q75"] - out["q25"]
     resp = scores.respondents
-    resp = resp[(resp["year"] == year) & (resp["level"].astype(str) == level)]
+    resp = resp[(resp["year"] == year) & (resp["level"] == level)]
     reportable_ids = set(org["organisation_id"])
     resp = resp[resp["organisation_id"].isin(reportable_ids)]
-    icc_by_unit = {
-        unit: icc1(part["score_pct"], part["organisation_id"])
-        for unit, part in resp.groupby("unit", observed=True, sort=False)
-    }
-    out["icc1"] = pd.Series(icc_by_unit, dtype=float).reindex(out.index)
+    icc = icc_table(resp, by=("unit",))  # every unit in one grouped pass
+    out["icc1"] = (
+        pd.Series(icc["icc1"].to_numpy(float), index=icc["unit"].astype(str))
+        .reindex(out.index.astype(str))
+        .to_numpy()
+    )
     out = out.rename_axis("unit").reset_index()
     out.insert(0, "level", level)
     columns = [
@@ -308,7 +309,8 @@ def profile_table(
     lang : {"sv", "en"}
         Language of ``label`` and ``parent_label``.
     n_boot, seed :
-        Passed to :func:`dimios_research.stats.indices.national_index`.
+        Passed to :func:`dimios_research.stats.indices.level_indices` (the national index
+        of every unit, one resampling of the organisations for all units).
 
     Returns
     -------
@@ -321,21 +323,15 @@ def profile_table(
     check_lang(lang)
     year = scores.check_year(year)
     units = codebook.units.set_index("unit")
-    rows = []
-    for unit in codebook.units_at(level):
-        index = national_index(scores, year, level, unit, n_boot=n_boot, seed=seed)
-        parent = units.loc[unit, "parent"]
-        parent_level = {"capability": "category", "category": "dimension"}.get(level)
-        rows.append(
-            index.assign(
-                label=codebook.label(level, unit, lang),
-                parent="" if pd.isna(parent) else str(parent),
-                parent_label=codebook.label(parent_level, parent, lang)
-                if parent_level and not pd.isna(parent)
-                else "",
-            )
-        )
-    out = pd.concat(rows, ignore_index=True)
+    out = level_indices(scores, year, level, codebook.units_at(level), n_boot=n_boot, seed=seed)
+    parents = [units.loc[unit, "parent"] for unit in out["unit"]]
+    parent_level = {"capability": "category", "category": "dimension"}.get(level)
+    out["label"] = [codebook.label(level, unit, lang) for unit in out["unit"]]
+    out["parent"] = ["" if pd.isna(p) else str(p) for p in parents]
+    out["parent_label"] = [
+        codebook.label(parent_level, p, lang) if parent_level and not pd.isna(p) else ""
+        for p in parents
+    ]
     columns = [
         "level",
         "unit",
@@ -562,7 +558,7 @@ def icc_summary(
     resp = scores.respondents
     resp = resp[
         (resp["year"] == year)
-        & resp["level"].astype(str).isin(list(levels))
+        & resp["level"].isin(list(levels))
         & resp["organisation_id"].isin(scores.reportable_ids(year))
     ]
     resp = resp.assign(level=resp["level"].astype(str))
@@ -875,7 +871,7 @@ def _peer_frame(
     org = scores.with_register(scores.reportable_scores(year), ("type", "size_class"))
     same_type = org["type"] == org_type
     same_size = same_type & (org["size_class"] == size_class)
-    overall = same_size & (org["level"].astype(str) == "overall")
+    overall = same_size & (org["level"] == "overall")
     n_other = org.loc[overall, "organisation_id"].ne(organisation_id).sum()
     peer_group, is_peer = (
         ("type_and_size", same_size) if n_other >= min_peers else ("type", same_type)
@@ -885,33 +881,55 @@ def _peer_frame(
 
 
 def _ranks(org: pd.DataFrame, levels: Sequence[str], codebook: Codebook, lang: str) -> pd.DataFrame:
-    """The organisation's score, means and percentile ranks per unit of ``levels``."""
-    rows = []
-    part = org[org["level"].astype(str).isin(levels)]
-    for (level, unit), unit_rows in part.groupby(["level", "unit"], observed=True, sort=False):
-        own = unit_rows[unit_rows["_self"]]
-        if own.empty:
-            continue
-        value = float(own["score_pct"].iloc[0])
-        peers = unit_rows.loc[unit_rows["_peer"], "score_pct"]
-        others = unit_rows.loc[unit_rows["_peer"] & ~unit_rows["_self"], "score_pct"]
-        rows.append(
-            {
-                "level": str(level),
-                "unit": str(unit),
-                "label": _unit_label(codebook, str(level), str(unit), lang),
-                "score_pct": value,
-                "ci_low": float(own["ci_low"].iloc[0]),
-                "ci_high": float(own["ci_high"].iloc[0]),
-                "mean_all": unit_rows["score_pct"].mean(),
-                "percentile_all": percentile_rank([value], unit_rows["score_pct"])[0],
-                "n_all": int(len(unit_rows)),
-                "mean_peers": others.mean() if len(others) else np.nan,
-                "percentile_peers": percentile_rank([value], peers)[0],
-                "n_peers": int(len(peers)),
-            }
-        )
-    return pd.DataFrame(rows)
+    """The organisation's score, means and percentile ranks per unit of ``levels``.
+
+    Vectorised over units: every sum is a ``bincount`` over the unit codes of the rows (in
+    the order the units first appear); the percentile ranks count, per unit, the valid
+    reference scores below and equal to the organisation's own (as :func:`percentile_rank`).
+    """
+    part = org[org["level"].isin(list(levels))]
+    keys = pd.MultiIndex.from_arrays([part["level"].astype(str), part["unit"].astype(str)])
+    codes, units = keys.factorize()
+    k = len(units)
+    score = part["score_pct"].to_numpy(float)
+    own = part["_self"].to_numpy(bool)
+    peer = part["_peer"].to_numpy(bool)
+    first_own = pd.Series(np.flatnonzero(own)).groupby(codes[own]).first()
+    value = np.full(k, np.nan)
+    value[first_own.index] = score[first_own.to_numpy()]
+    valid = ~np.isnan(score)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=mask.astype(float), minlength=k)
+
+    def mean(mask: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.bincount(codes, np.where(mask & valid, score, 0), k) / count(mask & valid)
+
+    def percentile(mask: np.ndarray) -> np.ndarray:
+        below, equal = score < value[codes], score == value[codes]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (
+                100
+                * (count(mask & valid & below) + count(mask & valid & equal) / 2)
+                / count(mask & valid)
+            )
+
+    everyone = np.ones(len(part), dtype=bool)
+    ci = part[own].groupby(codes[own]).first()
+    out = pd.DataFrame(
+        {
+            "level": units.get_level_values(0), "unit": units.get_level_values(1),
+            "label": [_unit_label(codebook, lv, u, lang) for lv, u in units],
+            "score_pct": value,
+            "ci_low": ci["ci_low"].reindex(range(k)).to_numpy(float),
+            "ci_high": ci["ci_high"].reindex(range(k)).to_numpy(float),
+            "mean_all": mean(everyone), "percentile_all": percentile(everyone),
+            "n_all": count(everyone).astype(int), "mean_peers": mean(peer & ~own),
+            "percentile_peers": percentile(peer), "n_peers": count(peer).astype(int),
+        }
+    )  # fmt: skip
+    return out[np.isin(np.arange(k), first_own.index)].reset_index(drop=True)
 
 
 def _own_trend(scores: Scores, organisation_id: str, codebook: Codebook, lang: str) -> pd.DataFrame:
@@ -921,7 +939,7 @@ def _own_trend(scores: Scores, organisation_id: str, codebook: Codebook, lang: s
     trend = org[
         (org["organisation_id"] == organisation_id)
         & org["year"].isin(own_rounds)
-        & org["level"].astype(str).isin(["overall", "dimension"])
+        & org["level"].isin(["overall", "dimension"])
     ]
     trend = trend.assign(
         level=trend["level"].astype(str),
@@ -1020,7 +1038,7 @@ def cohort_scores(
     if cohort not in COHORTS:
         raise ValueError(f"cohort must be one of {list(COHORTS)}, got {cohort!r}")
     org = scores.organisations
-    org = org[org["reportable"] & org["level"].astype(str).isin(list(levels))]
+    org = org[org["reportable"] & org["level"].isin(list(levels))]
     if years is not None:
         org = org[org["year"].isin(list(years))]
     attrs = scores.register.drop(columns=["name"], errors="ignore")

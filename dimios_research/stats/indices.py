@@ -22,7 +22,9 @@ from .weighting import DEFAULT_MARGINS, DEFAULT_STRATA
 
 __all__ = [
     "bootstrap_mean",
+    "bootstrap_means",
     "national_index",
+    "level_indices",
     "group_index",
     "index_table",
     "index_change",
@@ -41,20 +43,6 @@ MIN_ORGANISATIONS_CI = 5
 _INDEX_METHOD = "mean of organisation scores, studentized bootstrap over organisations"
 #: Interval methods of :func:`bootstrap_mean`.
 BOOTSTRAP_INTERVALS = ("studentized", "percentile")
-
-
-def _ratio_mean_se(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean along the last axis and its linearised (ratio-estimator) SE.
-
-    :math:`\\hat\\mu = \\sum w x / \\sum w`,
-    :math:`se^2 = \\frac{n}{n-1} \\sum w^2 (x - \\hat\\mu)^2 / (\\sum w)^2`
-    (:math:`s/\\sqrt n` with equal weights).
-    """
-    n = x.shape[-1]
-    total = w.sum(axis=-1)
-    mean = (w * x).sum(axis=-1) / total
-    resid = w * (x - mean[..., None])
-    return mean, np.sqrt(n / (n - 1) * (resid**2).sum(axis=-1)) / total
 
 
 def bootstrap_mean(
@@ -100,10 +88,68 @@ def bootstrap_mean(
     resamples with :math:`se^*_b = 0` (one distinct unit drawn) are left out. Its simulated
     coverage stays at or above 92 % from 5 units on where the percentile interval has 82-85 %
     at n = 5 (``docs/methods.md``, section 5.3). Fewer than two units give a NaN interval.
+    The computation is :func:`bootstrap_means` with one column.
     """
     x = np.asarray(values, dtype=float)
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    if x.ndim != 1 or w.shape != x.shape:
+    if x.ndim != 1:
+        raise ValueError("values and weights must be one-dimensional and of equal length")
+    estimate, low, high = bootstrap_means(
+        x[:, None], weights, n_boot=n_boot, seed=seed, ci_level=ci_level, interval=interval
+    )
+    return float(estimate[0]), float(low[0]), float(high[0])
+
+
+def bootstrap_means(
+    values: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+    interval: str = "studentized",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Means of several variables over the same units, with intervals from one resampling.
+
+    Parameters
+    ----------
+    values : array of float, shape (n_units, n_variables)
+        One row per unit (organisation), one column per variable (e.g. every capability);
+        NaN not allowed.
+    weights : array of float, shape (n_units,), optional
+        Non-negative weights of the units; default equal.
+    n_boot, seed, ci_level, interval :
+        As in :func:`bootstrap_mean`.
+
+    Returns
+    -------
+    (estimate, ci_low, ci_high) : tuple of arrays of shape (n_variables,)
+        Column ``j`` equals ``bootstrap_mean(values[:, j], weights, ...)`` (up to rounding):
+        the same resamples (the same seed) serve every variable.
+
+    Notes
+    -----
+    A resample is a vector of counts :math:`c_{bi}` (how often unit :math:`i` is drawn in
+    resample :math:`b`), so every resampled sum is a matrix product: with values centred at
+    the full-sample estimates, :math:`x_{ij} - \\hat\\mu_j`, the resampled means are
+    :math:`(C W X)/(C w)` and the sums of squares of the linearised SE are
+    :math:`C(w^2 x^2) - 2 m\\, C(w^2 x) + m^2\\, C w^2` (centring keeps the cancellation
+    small; sums below :math:`10^{-12}` of :math:`C(w^2x^2)` count as zero, i.e. one distinct
+    value drawn). One ``(n_boot x n)`` count matrix replaces a resample loop per variable.
+
+    Examples
+    --------
+    >>> x = np.array([[40.0, 1.0], [55.0, 2.0], [47.0, 2.0], [61.0, 3.0], [38.0, 1.0]])
+    >>> est, low, high = bootstrap_means(x, n_boot=2000)
+    >>> est.tolist()
+    [48.2, 1.8]
+    >>> bool(low[0] < 48.2 < high[0])
+    True
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 2:
+        raise ValueError("values must be a two-dimensional (units x variables) array")
+    w = np.ones(x.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != x.shape[:1]:
         raise ValueError("values and weights must be one-dimensional and of equal length")
     if np.isnan(x).any() or np.isnan(w).any() or (w < 0).any():
         raise ValueError("values and weights must not be NaN, and weights not negative")
@@ -111,28 +157,57 @@ def bootstrap_mean(
         raise ValueError(f"ci_level must lie between 0 and 1, got {ci_level}")
     if interval not in BOOTSTRAP_INTERVALS:
         raise ValueError(f"interval must be one of {BOOTSTRAP_INTERVALS}, got {interval!r}")
-    if len(x) == 0:
-        return np.nan, np.nan, np.nan
-    estimate = float(np.sum(w * x) / np.sum(w))
-    if len(x) < 2 or n_boot <= 0:
-        return estimate, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(x), size=(n_boot, len(x)))
+    n, k = x.shape
+    nan = np.full(k, np.nan)
+    if n == 0:
+        return nan, nan.copy(), nan.copy()
+    estimate = (w @ x) / w.sum()
+    if n < 2 or n_boot <= 0:
+        return estimate, nan, nan.copy()
+    counts = _resample_counts(n, n_boot, seed)
     alpha = 1 - ci_level
+    centred = x - estimate
+    w2 = (w**2)[:, None]
+    # every resampled sum in one pass over the count matrix: C [w, w x, w2 x2, w2 x, w2]
+    sums = counts @ np.hstack([w[:, None], w[:, None] * centred, w2 * centred**2, w2 * centred,
+                               w2])  # fmt: skip
+    total, weighted = sums[:, :1], sums[:, 1 : k + 1]
     with np.errstate(invalid="ignore", divide="ignore"):
+        shift = weighted / total  # resampled mean - estimate
         if interval == "percentile":
-            wd = w[draws]
-            means = np.sum(wd * x[draws], axis=1) / np.sum(wd, axis=1)
-            low, high = np.nanquantile(means, [alpha / 2, 1 - alpha / 2])
-            return estimate, float(low), float(high)
-        _, se = _ratio_mean_se(x, w)
-        means, ses = _ratio_mean_se(x[draws], w[draws])
-        t_star = (means - estimate) / ses
-    t_star = t_star[np.isfinite(t_star)]
-    if se == 0 or t_star.size == 0:
-        return estimate, estimate, estimate
-    t_low, t_high = np.quantile(t_star, [alpha / 2, 1 - alpha / 2])
-    return estimate, float(estimate - t_high * se), float(estimate - t_low * se)
+            low, high = _column_quantiles(shift, alpha)
+            return estimate, estimate + low, estimate + high
+        se = np.sqrt(n / (n - 1) * (w**2 @ centred**2)) / w.sum()
+        square, cross, weight2 = sums[:, k + 1 : 2 * k + 1], sums[:, 2 * k + 1 : -1], sums[:, -1:]
+        spread = square - 2 * shift * cross + shift**2 * weight2
+        spread[spread <= 1e-12 * square] = 0.0  # one distinct value drawn: no spread
+        t_star = shift / (np.sqrt(n / (n - 1) * spread) / total)
+    t_low, t_high = _column_quantiles(t_star, alpha)
+    low, high = estimate - t_high * se, estimate - t_low * se
+    flat = (se == 0) | np.isnan(t_low)  # no spread, or no resample with spread
+    return estimate, np.where(flat, estimate, low), np.where(flat, estimate, high)
+
+
+def _resample_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """How often each of ``n`` units is drawn in each resample, ``(n_boot, n)`` floats.
+
+    The draws are ``default_rng(seed).integers(0, n, (n_boot, n))``, counted per row.
+    """
+    draws = np.random.default_rng(seed).integers(0, n, size=(n_boot, n))
+    draws += (np.arange(n_boot) * n)[:, None]
+    return np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(float)
+
+
+def _column_quantiles(draws: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """The alpha/2 and 1 - alpha/2 quantiles of each column over its finite values."""
+    finite = np.isfinite(draws)
+    if finite.all():
+        low, high = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+        return low, high
+    low, high = np.full(draws.shape[1], np.nan), np.full(draws.shape[1], np.nan)
+    for j in np.flatnonzero(finite.any(axis=0)):  # columns, not resamples
+        low[j], high[j] = np.quantile(draws[finite[:, j], j], [alpha / 2, 1 - alpha / 2])
+    return low, high
 
 
 def _selection(scores: Scores, year: int, level: str, unit: str) -> pd.DataFrame:
@@ -262,6 +337,78 @@ def national_index(
                 "weighting": "none",
             }
         ]
+    )
+
+
+def level_indices(
+    scores: Scores,
+    year: int,
+    level: str,
+    units: Sequence[str] | None = None,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`national_index` of every unit of a level at once (equal weights, no weighting).
+
+    Parameters
+    ----------
+    scores : Scores
+    year : int
+    level : {"overall", "dimension", "category", "capability"}
+    units : sequence of str, optional
+        Units in the order wanted (default: the order of the scores).
+    n_boot, seed, ci_level :
+        As in :func:`national_index`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit with the columns of :func:`national_index` (``weighting="none"``).
+        Each row equals ``national_index(scores, year, level, unit, ...)`` up to rounding:
+        the organisations of the round are resampled once (:func:`bootstrap_means`) for all
+        units they have scores on, in the order ``national_index`` resamples them.
+
+    Examples
+    --------
+    >>> rows = level_indices(demo_scores, 2023, "dimension", n_boot=500)
+    >>> one = national_index(demo_scores, 2023, "dimension", rows["unit"][0], n_boot=500)
+    >>> bool(abs(rows["ci_low"][0] - one["ci_low"][0]) < 1e-9)
+    True
+    """
+    if level not in SCORE_LEVELS:
+        raise ValueError(f"level must be one of {SCORE_LEVELS}, got {level!r}")
+    year = scores.check_year(year)
+    part = scores.reportable_scores(year, level)
+    wide = part.pivot(index="organisation_id", columns="unit", values="score_pct")
+    wide = wide.reindex(part["organisation_id"].drop_duplicates())  # national_index's order
+    respondents = part.pivot(index="organisation_id", columns="unit", values="n_respondents")
+    units = [str(u) for u in (units if units is not None else part["unit"].drop_duplicates())]
+    missing = [u for u in units if u not in wide.columns]
+    if missing:
+        raise ValueError(f"no organisation scores at level {level!r}, unit {missing[0]!r}")
+    rows: dict[str, dict] = {}
+    present = wide[units].notna()
+    for _, same in present.T.groupby(list(present.index), sort=False):  # units with the same
+        chosen = list(same.index)  # organisations share one resampling
+        used = present[chosen[0]].to_numpy()
+        est, low, high = bootstrap_means(
+            wide.loc[used, chosen].to_numpy(float), n_boot=n_boot, seed=seed, ci_level=ci_level
+        )
+        too_few = int(used.sum()) < MIN_ORGANISATIONS_CI
+        for j, unit in enumerate(chosen):
+            rows[unit] = {
+                "estimate": est[j], "ci_low": np.nan if too_few else low[j],
+                "ci_high": np.nan if too_few else high[j],
+                "ci_note": "too_few_organisations" if too_few else None,
+                "n_organisations": int(used.sum()), "n_excluded": 0,
+                "n_respondents": int(respondents.loc[used, unit].sum()),
+            }  # fmt: skip
+    keys = {"year": year, "level": level, "group_by": "national", "group": "all"}
+    out = pd.DataFrame([{**keys, "unit": unit, **rows[unit]} for unit in units])
+    columns = ["year", "level", "unit", "group_by", "group", *next(iter(rows.values()))]
+    return out[columns].assign(
+        weights="equal", n_boot=n_boot, seed=seed, method=_INDEX_METHOD, weighting="none"
     )
 
 

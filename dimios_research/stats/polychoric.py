@@ -22,6 +22,8 @@ research* (R package version 2.2.9).
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -139,7 +141,9 @@ def polychoric(items: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     narrows the bracket to about 1e-12, so the two agree to about 1e-4. psych switches to
     pairwise thresholds with a continuity correction when the items do not all use the top
     code; this function keeps the global thresholds. psych smooths a matrix that is not
-    positive definite (``smooth = TRUE``); this function returns it as estimated.
+    positive definite (``smooth = TRUE``); this function returns it as estimated. The last
+    64 matrices are kept, by the SHA-256 of the answer codes, so asking again for the same
+    items (ordinal alpha and then ordinal omega of a scale) costs nothing.
 
     Examples
     --------
@@ -153,12 +157,30 @@ def polychoric(items: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     if frame.shape[1] < 2:
         raise ValueError("`items` needs at least two item columns.")
     codes, n_categories = _codes(frame)
+    key = (hashlib.sha256(codes.tobytes()).hexdigest(), codes.shape, codes.dtype.str, n_categories)
+    if key not in _ESTIMATED:  # reliability tables ask twice per scale (alpha and omega)
+        if len(_ESTIMATED) >= _KEEP:
+            _ESTIMATED.pop(next(iter(_ESTIMATED)))
+        _ESTIMATED[key] = _estimate(codes, n_categories)
+    matrix = _ESTIMATED[key].copy()
+    return pd.DataFrame(matrix, index=frame.columns, columns=frame.columns)
+
+
+#: Matrices estimated in this process, by the SHA-256 of the answer codes (a few kept).
+_ESTIMATED: dict[tuple, np.ndarray] = {}
+_KEEP = 64
+
+
+def _estimate(codes: np.ndarray, n_categories: int) -> np.ndarray:
+    """The polychoric matrix of integer codes (see :func:`polychoric`)."""
     tau = np.clip(_thresholds(codes, n_categories), -_CLIP, _CLIP)
     p = codes.shape[1]
     rows, cols = np.tril_indices(p, -1)
     # pair tables: one-hot answers, so every pair's table is one matrix product
     onehot = np.stack([codes == c for c in range(n_categories)], axis=2).astype(float)
-    tables = np.einsum("nia,njb->ijab", onehot, onehot)[rows, cols]  # (pairs, C, C)
+    flat = onehot.reshape(len(onehot), -1)
+    tables = (flat.T @ flat).reshape(p, n_categories, p, n_categories).transpose(0, 2, 1, 3)
+    tables = tables[rows, cols]  # (pairs, C, C)
     totals = tables.sum(axis=(1, 2))
     if np.any(totals == 0):
         raise ValueError("some item pairs have no respondent answering both.")
@@ -181,4 +203,4 @@ def polychoric(items: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     matrix = np.eye(p)
     matrix[rows, cols] = rho
     matrix[cols, rows] = rho
-    return pd.DataFrame(matrix, index=frame.columns, columns=frame.columns)
+    return matrix

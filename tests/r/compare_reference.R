@@ -41,3 +41,16 @@ va <- var(xa) / length(xa); vb <- var(xb) / length(xb)
 t <- (mean(xa) - mean(xb)) / sqrt(va + vb)
 nu <- (va + vb)^2 / (va^2 / (length(xa) - 1) + vb^2 / (length(xb) - 1))
 print(c(t = t, df = nu, p = ptukey(sqrt(2) * abs(t), nlevels(d$type), nu, lower.tail = FALSE)))
+
+cat("== Games-Howell interval, kommun vs region: diff +- qtukey(0.95, k, nu) / sqrt(2) * se\n")
+q <- qtukey(0.95, nlevels(d$type), nu)
+print(c(q = q, ci_low = mean(xa) - mean(xb) - q / sqrt(2) * sqrt(va + vb),
+        ci_high = mean(xa) - mean(xb) + q / sqrt(2) * sqrt(va + vb)))
+
+cat("== studentized range quantiles: qtukey(p, nmeans, df)\n")
+print(qtukey(0.95, 3, 10))
+print(qtukey(0.95, 5, c(6.381711, 12.933262, 108.16811)))  # R: NaN below df = 2
+print(qtukey(0.99, 21, 40.7))  # (at df near 2 qtukey and ptukey are off by ~1e-3)
+cat("== k = 2: the range of two is sqrt(2)|t|, exactly sqrt(2) * qt((1 + p) / 2, df)\n")
+print(sqrt(2) * qt(0.95, 3.5))  # level 0.90
+print(sqrt(2) * qt(0.975, 1.5))  # level 0.95
