@@ -116,7 +116,7 @@ def built(tree):
     args = [f"--org={org}" for org in HOSTILE]
     result = invoke(
         "all", "--data", tree / "data", "--out", out, *args, "--lang", "sv",
-        "-p", "n_boot", "200", "--jobs", "2", "--no-progress",
+        "-p", "n_boot", "200", "--jobs", "2", "--no-progress", "--figure-formats", "svg,png",
     )  # fmt: skip
     return result, out, before, [p.resolve() for p in leftovers]
 
