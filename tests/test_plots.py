@@ -910,18 +910,27 @@ def test_alt_text_on_demo_data(demo_data, demo_scores, lang):
 # issue 16: one layout pass, compact SVG
 # ----------------------------------------------------------------------------------------------
 def test_compact_svg_draws_the_same(types_df, close_after):
-    """Same elements and attributes; coordinates within half a hundredth of a point."""
-    import re
-    import xml.etree.ElementTree as ET
-
+    """Same elements, attributes and texts; coordinates within half a hundredth of a point."""
     import matplotlib as mpl
 
     fig = _figure_for_saving(types_df)
     close_after(fig)
     buffer = io.BytesIO()
-    with mpl.rc_context({"svg.hashsalt": plots.SVG_HASHSALT, "svg.fonttype": "path"}):
-        fig.savefig(buffer, format="svg")
-    raw = buffer.getvalue()
+    for fonttype in ("path", "none"):  # glyph outlines, and text as text (the package's)
+        with mpl.rc_context({"svg.hashsalt": plots.SVG_HASHSALT, "svg.fonttype": fonttype}):
+            fig.savefig(buffer, format="svg")
+        small = _check_compact_svg(buffer.getvalue())
+        buffer = io.BytesIO()
+        if fonttype == "path":
+            assert b"scale(0.0" in small  # font sizes are not rounded
+        else:
+            assert b"<text" in small and b"font-size: 9.35px" in small
+
+
+def _check_compact_svg(raw: bytes) -> bytes:
+    import re
+    import xml.etree.ElementTree as ET
+
     small = plots.compact_svg(raw)
     assert len(small) < 0.9 * len(raw)
     assert small.startswith(b"<svg") and b"<!--" not in small and b"\n" not in small
@@ -938,7 +947,8 @@ def test_compact_svg_draws_the_same(types_df, close_after):
             assert number.sub("#", a) == number.sub("#", b), key  # only numbers change
             pairs = zip(number.findall(a), number.findall(b), strict=True)
             assert all(abs(float(x) - float(y)) <= 0.005 + 1e-9 for x, y in pairs), key
-    assert b"scale(0.0" in small  # font sizes are not rounded
+        assert (old.text or "").strip() == (new.text or "").strip()
+    return small
 
 
 def test_one_layout_pass_gives_the_settled_layout(close_after):

@@ -52,8 +52,10 @@ is neither drawn nor labelled, nor counted or named in the alt text. Missing val
 Deterministic files
 -------------------
 :func:`save_figure` writes PNG and SVG whose bytes depend only on the figure: no software
-version, no date, fixed SVG ids (``svg.hashsalt``), glyphs embedded as paths from the DejaVu
-Sans font bundled with matplotlib (so the result does not depend on the fonts installed).
+version, no date, fixed SVG ids (``svg.hashsalt``). Text in SVG stays text
+(``svg.fonttype="none"``, laid out with the shipped DejaVu Sans metrics and drawn in DejaVu
+Sans): a third of the size of glyphs as paths, selectable and searchable in the HTML and the
+PDF (Typst draws it with the shipped fonts, so the PDF does not depend on the machine).
 
 References
 ----------
@@ -211,7 +213,8 @@ def theme_rc() -> dict[str, Any]:
         seaborn's ``whitegrid`` style and ``notebook`` context (as seaborn 0.13 defines
         them, :data:`_SEABORN_WHITEGRID_NOTEBOOK`), the DejaVu Sans font, the
         Okabe–Ito colour cycle, the ``cividis`` colour map and the settings that make saved
-        files deterministic (``svg.hashsalt``, ``svg.fonttype="path"``).
+        files deterministic (``svg.hashsalt``), and text kept as text in SVG
+        (``svg.fonttype="none"``).
     """
     rc: dict[str, Any] = dict(_SEABORN_WHITEGRID_NOTEBOOK)
     rc.update(
@@ -225,7 +228,9 @@ def theme_rc() -> dict[str, Any]:
             "axes.titleweight": "bold",
             "image.cmap": "cividis",
             "legend.frameon": False,
-            "svg.fonttype": "path",
+            # Text as <text>: glyph outlines would triple every SVG (issue 16); the PDF
+            # draws it with the shipped fonts, a browser with DejaVu Sans or its sans-serif.
+            "svg.fonttype": "none",
             "svg.hashsalt": SVG_HASHSALT,
             # Text is text: never TeX (a $ in a name is escaped against mathtext).
             "text.usetex": False,
@@ -2269,8 +2274,8 @@ def save_figure(
     Notes
     -----
     Reproducibility: PNG is written without the ``Software`` text chunk; SVG without
-    ``dc:date`` and the creator tag (which carries the matplotlib version), with glyphs as
-    paths and ids derived from the fixed salt :data:`SVG_HASHSALT`; PDF without creator,
+    ``dc:date`` and the creator tag (which carries the matplotlib version), with text as text
+    and ids derived from the fixed salt :data:`SVG_HASHSALT`; PDF without creator,
     producer and creation date. Before writing, the layout (constrained layout) is computed
     once from a canonical start at the figure's own dpi (see :func:`_settle_layout`) and the
     Axes positions are rounded to 1e-6 of the figure, then frozen while the formats are
@@ -2328,7 +2333,7 @@ def save_figure(
 
 #: Coordinates rewritten by :func:`compact_svg`: path data, positions, sizes, translations.
 _SVG_COORDINATES = re.compile(
-    rb'( (?:d|x|y|width|height|x1|x2|y1|y2)=")([^"]*)(")|(translate\()([^)]*)(\))'
+    rb'( (?:d|x|y|width|height|x1|x2|y1|y2)=")([^"]*)(")|((?:translate|rotate)\()([^)]*)(\))'
 )
 _SVG_LONG_DECIMAL = re.compile(rb"-?\d+\.\d{3,}")
 
@@ -2357,7 +2362,8 @@ def compact_svg(svg: bytes) -> bytes:
 
     matplotlib writes every coordinate with six decimals, indents each element on its own
     line, and adds a declaration, a document type, metadata and a comment with every text.
-    Coordinates (path data, positions, sizes and translations, in points) are rounded to two
+    Coordinates (path data, positions, sizes, translations and rotation centres, in points;
+    the angles too, which matplotlib writes as whole degrees or close) are rounded to two
     decimals, a hundredth of a point, far below what a screen or a printer resolves; scale
     factors (font sizes) and colours are left alone. Line breaks and indentation become
     single spaces, which SVG treats alike, and :data:`_SVG_NOT_DRAWN` goes. A figure's SVG

@@ -54,12 +54,25 @@ def _cell(text: str, align: str) -> str:
     return f"[{esc(text)}]" if align == "left" else f"table.cell(align: right)[{esc(text)}]"
 
 
+#: Table text size and horizontal cell inset in points (``report.typ``), and generous widths
+#: of one character of DejaVu Sans in em: table content (digits are 0.64 em) and bold headers.
+_TABLE_POINTS, _TABLE_INSET = 8.0, 3.5
+_CONTENT_EM, _HEADER_EM = 0.7, 0.75
+
+
 def _widths(data: Mapping[str, Any], align: list[str]) -> list[str]:
-    """Column widths: numbers as wide as they need (``auto``), text shares the rest by length."""
+    """Column widths: numbers as wide as they need, text shares the rest by length.
+
+    A number column is as wide as its longest value or the longest word of its header,
+    whichever is wider: headers wrap between words ("Percentil (alla)" on two lines), so that
+    the text columns are not squeezed to a word per line by long headers over short numbers.
+    """
     widths = []
     for j, a in enumerate(align):
         if a != "left":
-            widths.append("auto")
+            value = max([len(str(row[j])) for row in data["rows"]] or [1]) * _CONTENT_EM
+            word = max(len(w) for w in str(data["columns"][j]).split() or [""]) * _HEADER_EM
+            widths.append(f"{max(value, word) * _TABLE_POINTS + 2 * _TABLE_INSET:.1f}pt")
             continue
         longest = max([len(str(row[j])) for row in data["rows"]] or [1])
         least = 2.0 if j == 0 else 1.0  # the row labels get room first
