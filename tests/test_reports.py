@@ -301,6 +301,26 @@ def test_reused_kernel_starts_clean_and_numbers_cells_from_one(scored, small):
         assert "fresh namespace: True" in executed.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+def test_reports_in_a_reused_kernel_leave_no_open_descriptors(scored, small):
+    """Each report's kernel client is closed: nbclient leaves it open with a kernel it does
+    not own, which cost about ten file descriptors per report (a long batch ran out)."""
+    results, results_dir, out = scored
+    folder, _, _ = small
+    job = reports.plan_report(
+        "organisation", results, data_dir=folder, results_dir=results_dir,
+        out_dir=out / "descriptors", organisation_id=reports.reportable_organisations(
+            results, 2023)[0], notebook_dir=STANDIN,
+    )  # fmt: skip
+    reports.run_job(job, reuse_kernel=True)  # the kernel and its first-use state
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        reports.run_job(job, reuse_kernel=True)
+    assert len(os.listdir("/proc/self/fd")) <= before
+    reports.shutdown_warm_kernel()
+
+
 def test_swap_restores_old_folder_when_rename_fails(tmp_path, monkeypatch):
     target, new = tmp_path / "report", tmp_path / "new"
     target.mkdir()

@@ -536,6 +536,23 @@ class QuietKernelManager(AsyncKernelManager):
         kw.setdefault("env", KERNEL_ENV | dict(os.environ))
         await super().start_kernel(**kw)
 
+    def client(self, **kwargs: Any) -> Any:
+        """A client of the kernel, remembered so that :meth:`stop_clients` can close it."""
+        client = super().client(**kwargs)
+        self.__dict__.setdefault("_open_clients", []).append(client)
+        return client
+
+    def stop_clients(self) -> None:
+        """Stop the channels of every client made so far (each holds a ZeroMQ context).
+
+        nbclient stops its client only when it owns the kernel manager; with a kernel kept
+        across reports it does not, and every report would leave a context with its
+        threads and file descriptors behind (about ten per report, until the process ran
+        out of them).
+        """
+        for client in self.__dict__.pop("_open_clients", []):
+            client.stop_channels()
+
 
 #: One kernel per process, reused across reports when ``reuse_kernel`` is set.
 _WARM: dict[str, QuietKernelManager] = {}
@@ -559,6 +576,8 @@ def shutdown_warm_kernel() -> None:
 
     _stop_warm_up()
     km = _WARM.pop("km", None)
+    if km is not None:
+        km.stop_clients()
     if km is not None and km.has_kernel:
         run_sync(km.shutdown_kernel)(now=True)
 
@@ -844,6 +863,8 @@ def run_job(job: ReportJob, *, reuse_kernel: bool = False) -> ReportOutcome:
         _replace_text([executed, *rendered], str(tmp), str(job.target))
         _swap_into_place(tmp, job.target)
     finally:
+        if reuse_kernel:
+            kernel["km"].stop_clients()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     files = tuple(sorted(p for p in job.target.rglob("*") if p.is_file()))
