@@ -134,6 +134,7 @@ def _code_lines(source: str, tree: ast.AST) -> set[int]:
     return lines - docstrings
 
 
+@pytest.mark.slow
 def test_no_function_is_longer_than_80_code_lines():
     too_long = []
     for path in sorted(PACKAGE.rglob("*.py")):

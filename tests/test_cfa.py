@@ -153,6 +153,7 @@ LAVAAN_INVARIANCE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["fiml", "listwise"])
 def test_invariance_equals_lavaan(answers, missing):
     table = invariance_table(answers, "year", FACTORS, missing=missing)

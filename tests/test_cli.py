@@ -78,6 +78,7 @@ def test_console_script_no_traceback(tmp_path):
     assert "missing required column(s) type, county, size_class" in proc.stderr
 
 
+@pytest.mark.slow
 def test_simulate_and_datasets(tmp_path):
     result = run("simulate", "--seed", 3, "--out", tmp_path / "sim")
     assert result.exit_code == 0, result.output

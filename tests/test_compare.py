@@ -95,6 +95,7 @@ def test_adjust_pvalues_matches_r_p_adjust(method: str, expected: list[float]) -
     np.testing.assert_allclose(adjust_pvalues(P_RAW, method=method), expected, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_adjust_pvalues_matches_statsmodels() -> None:
     """The numpy adjustment equals statsmodels ``multipletests``, ties and extremes included."""
     from statsmodels.stats.multitest import multipletests
@@ -186,6 +187,7 @@ def test_studentized_range_quantile_is_exact_for_two_groups(level, df, expected)
     assert q == pytest.approx(expected, rel=1e-10)
 
 
+@pytest.mark.slow
 def test_studentized_range_quantile_matches_scipy_ppf() -> None:
     """Vectorised over df (tiny and infinite df included) and as exact as scipy's ppf."""
     from scipy import stats

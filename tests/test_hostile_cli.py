@@ -245,6 +245,7 @@ def test_codebook_labels_as_a_list(data, tmp_path):
         (["-p", "n_boot"], "Option '-p' requires 2 arguments"),
     ],
 )
+@pytest.mark.slow
 def test_report_parameters_out_of_range(data, tmp_path, args, fragment):
     out = tmp_path / "out"
     result = run("report", "status", "--data", data, "--out", out, "--no-progress", *args)

@@ -106,6 +106,7 @@ ID_TEXT = st.from_regex(r"\A0{1,3}[0-9]{0,6}\Z|\A[0-9]{1,7}\Z|\AK0[0-9]{2}\Z", f
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @given(ids=st.lists(ID_TEXT, min_size=1, max_size=12))
 def test_ids_with_leading_zeros_survive_csv_xlsx_parquet(ids, tmp_path):
     frame = pd.DataFrame({"organisation_id": ids, "respondent_id": ids[::-1], "year": "2023"})

@@ -131,6 +131,7 @@ def test_hidden_rounds_are_counted_under_tokens(hidden_data):
     assert set(register.index) == reportable | set(hidden["organisation_id"]) | frame_tokens
 
 
+@pytest.mark.slow
 def test_reports_see_the_same_tables(hidden_data):
     """What a report computes from the results does not change by withholding."""
     _, data, scores, _, _, _ = hidden_data

@@ -223,6 +223,7 @@ def test_personal_data_dropped_by_name_and_content(base, tmp_path):
     assert issue["reason"] == "unparseable" and issue["original_value"].startswith("<redacted")
 
 
+@pytest.mark.slow
 def test_respondent_ids_pseudonymised(base, tmp_path, monkeypatch):
     frame, orgs = base
     frame = frame.head(4).copy()

@@ -67,6 +67,7 @@ def test_reportable_helpers_match_the_raw_tables(demo_scores):
     assert (rows["level"] == "dimension").all() and (rows["unit"] == "legacy").all()
 
 
+@pytest.mark.slow
 def test_a_store_is_read_once_and_each_caller_gets_its_own_tables(demo_data, demo_scores, tmp_path):
     """A kernel building report after report reads the store once (issue 16), safely."""
     from dimios_research.errors import StaleResultsError

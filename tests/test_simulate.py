@@ -17,6 +17,7 @@ def digest(folder) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes(tmp_path):
     kwargs = dict(participants={2022: 6, 2023: 8}, personal_data=True, defects=True)
     write_dataset(simulate(seed=5, **kwargs), tmp_path / "a")

@@ -134,6 +134,27 @@ class Codebook:
             raise KeyError(f"unknown {what} {unit!r} in codebook {self.id!r}")
         return found[lang]
 
+    def item_short_label(self, item_id: str, lang: str = "sv") -> str:
+        """An item named by its capability and its number there, for axes and legends.
+
+        The wording (:meth:`label` with ``level="item"``) is a sentence; where items stand
+        side by side, as the rows and columns of a correlation map, they are named
+        "<capability label> <k>", k counting the capability's items in codebook order.
+
+        Examples
+        --------
+        >>> load_codebook().item_short_label("it_management_2", "en")
+        'IT management organisation 2'
+        """
+        check_lang(lang)
+        items = self.items
+        row = items.loc[items["item_id"] == item_id]
+        if row.empty:
+            raise KeyError(f"unknown item {item_id!r} in codebook {self.id!r}")
+        capability = str(row["capability"].iloc[0])
+        siblings = items.loc[items["capability"] == capability, "item_id"].tolist()
+        return f"{self.label('capability', capability, lang)} {siblings.index(item_id) + 1}"
+
     @cached_property
     def _labels(self) -> dict[tuple[str, str], dict[str, str]]:
         # Built once per codebook: reports ask for hundreds of labels.

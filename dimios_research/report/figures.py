@@ -1471,7 +1471,10 @@ def _annotated_heatmap(
     """The drawing shared by :func:`heatmap` and :func:`correlation_heatmap`."""
     rows, columns = data.shape
     with theme():
-        size = figsize or (1.6 + 0.75 * columns + 1.2, 1.2 + 0.4 * rows)
+        # narrower cells when there are many columns (a correlation map of 13 items), so
+        # that the figure is not shrunk to unreadable text on the page
+        cell_width = 0.75 if columns <= _WIDE_HEATMAP_COLUMNS else 0.5
+        size = figsize or (2.8 + cell_width * columns, 1.2 + 0.4 * rows)
         fig, ax, owned = _new_axes(ax, size)
         _heatmap_mesh(
             ax, data.to_numpy(float), mask, vmin=vmin, vmax=vmax, cmap=cmap,
@@ -1493,6 +1496,10 @@ def _annotated_heatmap(
         if colorbar is not None:
             _localise_ticks(colorbar.ax, lang, "y")
     return fig
+
+
+#: Above this many columns a heat map gets narrower cells (see :func:`_annotated_heatmap`).
+_WIDE_HEATMAP_COLUMNS = 8
 
 
 def _heatmap_mesh(

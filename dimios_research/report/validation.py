@@ -270,6 +270,8 @@ def add_correlations(doc: Document, ctx: ValidationContext) -> None:
     doc.paragraph(t("validation.correlations.text", lang))
     for category in codebook.units_at("category"):
         corr = summaries.item_correlations(ctx.answers, codebook, category, level="category")
+        names = {item: codebook.item_short_label(item, lang) for item in corr.index}
+        corr = corr.rename(index=names, columns=names).rename_axis(index=None, columns=None)
         label = codebook.label("category", category, lang)
         doc.plot(
             "correlation_heatmap", corr, lang, title="", name=f"item_correlations_{category}",
