@@ -668,7 +668,9 @@ def start_kernel_early(
     if data_dir is not None and out_dir is not None:
         store = (str((Path(out_dir) / CACHE_DIR).resolve()), str(Path(data_dir).resolve()))
     client = km.blocking_client()
-    client.start_channels()
+    # the shell channel only: nothing waits for the reply, and the heartbeat's thread, if
+    # the command fails and stops this client at once, would print a traceback as it dies
+    client.start_channels(iopub=False, stdin=False, hb=False, control=False)
     client.execute(warm_up_code(modules, store), silent=True, store_history=False)
     _WARM["warm_up"] = client  # type: ignore[assignment]  # its sockets must stay open
 
