@@ -133,3 +133,8 @@ def test_national_index_ci_covers_true_mean(demo_scores):
     for row in truth.itertuples():
         est = national_index(demo_scores, int(row.year), n_boot=4000).iloc[0]
         assert est["ci_low"] <= row.overall <= est["ci_high"], (row.year, est["estimate"])
+
+
+def test_unscored_data_get_a_type_error_that_says_how_to_score(demo_data):
+    with pytest.raises(TypeError, match=r"score the data first: scores = dr.score\(data\)"):
+        national_index(demo_data, 2023, n_boot=10)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..conventions import TYPE_LETTERS, check_year
 
-__all__ = ["Scores"]
+__all__ = ["Scores", "require_scores"]
 
 
 @dataclass(frozen=True)
@@ -167,3 +167,15 @@ class Scores:
 
 #: dtype of the maturity-type column (A–D, in letter order).
 MATURITY_TYPE_DTYPE = pd.CategoricalDtype(list(TYPE_LETTERS))
+
+
+def require_scores(scores: object, name: str = "scores") -> Scores:
+    """``scores`` when it is a :class:`Scores`, else a TypeError that says how to get one.
+
+    Statistics take scores, not raw survey data: a :class:`~dimios_research.io.survey.SurveyData`
+    (from ``read_survey`` or ``load_dataset``) must be scored first.
+    """
+    if isinstance(scores, Scores):
+        return scores
+    hint = "; score the data first: scores = dr.score(data)" if hasattr(scores, "long") else ""
+    raise TypeError(f"{name} must be Scores (from dr.score), got {type(scores).__name__}{hint}")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..conventions import GROUPING_COLUMNS, SCORE_LEVELS
 from ..io.survey import SurveyData
-from ..scoring import Scores
+from ..scoring import Scores, require_scores
 from .weighting import DEFAULT_MARGINS, DEFAULT_STRATA
 
 __all__ = [
@@ -211,6 +211,7 @@ def _column_quantiles(draws: np.ndarray, alpha: float) -> tuple[np.ndarray, np.n
 
 
 def _selection(scores: Scores, year: int, level: str, unit: str) -> pd.DataFrame:
+    scores = require_scores(scores)
     if level not in SCORE_LEVELS:
         raise ValueError(f"level must be one of {SCORE_LEVELS}, got {level!r}")
     year = scores.check_year(year)
