@@ -530,6 +530,10 @@ class QuietKernelManager(AsyncKernelManager):
     client_factory = Type(klass=PromptKernelClient)
     blocking_class = Type(klass=object, default_value=PromptBlockingKernelClient)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._open_clients: list[Any] = []  # see stop_clients
+
     async def start_kernel(self, **kw: Any) -> None:
         kw.setdefault("stdout", subprocess.DEVNULL)
         kw.setdefault("stderr", subprocess.DEVNULL)
@@ -539,7 +543,7 @@ class QuietKernelManager(AsyncKernelManager):
     def client(self, **kwargs: Any) -> Any:
         """A client of the kernel, remembered so that :meth:`stop_clients` can close it."""
         client = super().client(**kwargs)
-        self.__dict__.setdefault("_open_clients", []).append(client)
+        self._open_clients.append(client)
         return client
 
     def stop_clients(self) -> None:
@@ -550,7 +554,8 @@ class QuietKernelManager(AsyncKernelManager):
         threads and file descriptors behind (about ten per report, until the process ran
         out of them).
         """
-        for client in self.__dict__.pop("_open_clients", []):
+        clients, self._open_clients = self._open_clients, []
+        for client in clients:
             client.stop_channels()
 
 
