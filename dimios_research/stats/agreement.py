@@ -439,14 +439,21 @@ def _anova_components(
     return cells[["n_respondents", "n_groups", "sum_sq_size", "msb", "msw"]]
 
 
+def _check_group_size(group_size: str) -> None:
+    """Raise unless ``group_size`` is a :data:`GroupSizeConvention`."""
+    if group_size not in ("mean", "adjusted"):
+        raise ValueError(f"`group_size` must be 'mean' or 'adjusted', got {group_size!r}.")
+
+
 def _group_size(cells: pd.DataFrame, group_size: GroupSizeConvention) -> pd.Series:
-    """k: the mean group size N/J or the adjusted size k0 = (N - sum n_j^2 / N) / (J - 1)."""
+    """k: the mean group size N/J or the adjusted size k0 = (N - sum n_j^2 / N) / (J - 1).
+
+    ``group_size`` is checked by the callers (:func:`_check_group_size`) before any work.
+    """
     n_total, n_groups = cells["n_respondents"], cells["n_groups"]
     if group_size == "mean":
         return n_total / n_groups
-    if group_size == "adjusted":
-        return (n_total - cells["sum_sq_size"] / n_total) / (n_groups - 1).where(n_groups > 1)
-    raise ValueError(f"`group_size` must be 'mean' or 'adjusted', got {group_size!r}.")
+    return (n_total - cells["sum_sq_size"] / n_total) / (n_groups - 1).where(n_groups > 1)
 
 
 def _icc_from_cells(cells: pd.DataFrame, group_size: GroupSizeConvention) -> pd.DataFrame:
@@ -463,8 +470,7 @@ def _icc_from_cells(cells: pd.DataFrame, group_size: GroupSizeConvention) -> pd.
 
 def _scalar_icc(values: object, groups: object, group_size: GroupSizeConvention) -> pd.Series:
     """ICC(1), ICC(2) and k for one set of values; raises on unusable input."""
-    if group_size not in ("mean", "adjusted"):
-        raise ValueError(f"`group_size` must be 'mean' or 'adjusted', got {group_size!r}.")
+    _check_group_size(group_size)
     frame = _as_numeric_frame(values, "values")
     if frame.shape[1] != 1:
         raise ValueError("`values` must be one-dimensional (one value per respondent).")
@@ -707,8 +713,7 @@ def icc_table(
     """
     by = list(by)
     require_columns(respondent_scores, [*by, group_col, value_col], "respondent_scores")
-    if group_size not in ("mean", "adjusted"):
-        raise ValueError(f"`group_size` must be 'mean' or 'adjusted', got {group_size!r}.")
+    _check_group_size(group_size)
     if not pd.api.types.is_numeric_dtype(respondent_scores[value_col]):
         raise TypeError(f"Column `{value_col}` of `respondent_scores` must be numeric.")
     if not by:

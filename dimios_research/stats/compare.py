@@ -150,8 +150,7 @@ def adjust_pvalues(p: Sequence[float] | np.ndarray | pd.Series, method: str = "h
     >>> adjust_pvalues([0.01, 0.04, 0.03], method="holm")
     array([0.03, 0.06, 0.06])
     """
-    if method not in P_ADJUST_METHODS:
-        raise ValueError(f"method={method!r} is not supported; use one of {list(P_ADJUST_METHODS)}")
+    _check_p_adjust(method, "method")
     values = np.asarray(p, dtype=float)
     if np.any((values < 0) | (values > 1)):
         raise ValueError("p must hold probabilities between 0 and 1 (NaN allowed)")
@@ -160,6 +159,12 @@ def adjust_pvalues(p: Sequence[float] | np.ndarray | pd.Series, method: str = "h
     if P_ADJUST_METHODS[method] is not None and ok.any():
         out[ok] = _p_adjust(values[ok], method)
     return out
+
+
+def _check_p_adjust(method: str, name: str) -> None:
+    """Raise unless ``method`` is a key of :data:`P_ADJUST_METHODS` (``name``: the argument)."""
+    if method not in P_ADJUST_METHODS:
+        raise ValueError(f"{name}={method!r} is not supported; use one of {list(P_ADJUST_METHODS)}")
 
 
 def _p_adjust(p: np.ndarray, method: str) -> np.ndarray:
@@ -637,10 +642,7 @@ def dunn(
     ----------
     Dunn, O. J. (1964). Multiple comparisons using rank sums. *Technometrics*, 6, 241-252.
     """
-    if p_adjust not in P_ADJUST_METHODS:
-        raise ValueError(
-            f"p_adjust={p_adjust!r} is not supported; use one of {list(P_ADJUST_METHODS)}"
-        )
+    _check_p_adjust(p_adjust, "p_adjust")
     data = _clean_groups(df, dv, between)
     values = data[dv].to_numpy(dtype=float)
     n_total = values.size
@@ -776,10 +778,7 @@ def compare_groups(
     """
     if method not in ("welch", "kruskal"):
         raise ValueError(f"method={method!r} is not supported; use 'welch' or 'kruskal'")
-    if p_adjust not in P_ADJUST_METHODS:
-        raise ValueError(
-            f"p_adjust={p_adjust!r} is not supported; use one of {list(P_ADJUST_METHODS)}"
-        )
+    _check_p_adjust(p_adjust, "p_adjust")
     if min_group_size < 2:
         raise ValueError(f"min_group_size must be at least 2, got {min_group_size}")
     data = _clean_groups(df, dv, between)

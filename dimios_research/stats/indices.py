@@ -249,6 +249,17 @@ def _index_row(
     }
 
 
+def _bootstrap_columns(weights: str | None, n_boot: int, seed: int) -> dict:
+    """The trailing columns of an unweighted (bootstrap) index row, in their order."""
+    return {
+        "weights": weights or "equal",
+        "n_boot": n_boot,
+        "seed": seed,
+        "method": _INDEX_METHOD,
+        "weighting": "none",
+    }
+
+
 def national_index(
     scores: Scores,
     year: int,
@@ -326,19 +337,7 @@ def national_index(
         settings = {"strata": strata, "margins": margins, "tol": tol, "max_iter": max_iter}
         return _weighted_rows(frame, register, weighting, None, ci_level, settings, keys)
     row = _index_row(frame, weights, n_boot, seed, ci_level)
-    return pd.DataFrame(
-        [
-            {
-                **keys,
-                **row,
-                "weights": weights or "equal",
-                "n_boot": n_boot,
-                "seed": seed,
-                "method": _INDEX_METHOD,
-                "weighting": "none",
-            }
-        ]
-    )
+    return pd.DataFrame([{**keys, **row, **_bootstrap_columns(weights, n_boot, seed)}])
 
 
 def level_indices(
@@ -408,9 +407,7 @@ def level_indices(
     keys = {"year": year, "level": level, "group_by": "national", "group": "all"}
     out = pd.DataFrame([{**keys, "unit": unit, **rows[unit]} for unit in units])
     columns = ["year", "level", "unit", "group_by", "group", *next(iter(rows.values()))]
-    return out[columns].assign(
-        weights="equal", n_boot=n_boot, seed=seed, method=_INDEX_METHOD, weighting="none"
-    )
+    return out[columns].assign(**_bootstrap_columns(None, n_boot, seed))
 
 
 def group_index(
@@ -453,13 +450,7 @@ def group_index(
         rows.append(
             {"year": year, "level": level, "unit": unit, "group_by": by, "group": str(group), **row}
         )
-    out = pd.DataFrame(rows)
-    out["weights"] = weights or "equal"
-    out["n_boot"] = n_boot
-    out["seed"] = seed
-    out["method"] = _INDEX_METHOD
-    out["weighting"] = "none"
-    return out
+    return pd.DataFrame(rows).assign(**_bootstrap_columns(weights, n_boot, seed))
 
 
 def _weighted_rows(

@@ -560,6 +560,12 @@ def correlation_ci(x: np.ndarray, y: np.ndarray, ci_level: float = 0.95) -> dict
     return out
 
 
+def _link_years(pf: Portfolio, year: int | None, dimios_year: int | None) -> tuple[int, int]:
+    """Inventory year (default the latest) and DiMiOS round (default the inventory year)."""
+    year = sorted(set(pf.indicators["year"]))[-1] if year is None else int(year)
+    return year, year if dimios_year is None else int(dimios_year)
+
+
 def dimios_link_data(
     pf: Portfolio,
     dimios: Scores,
@@ -594,9 +600,7 @@ def dimios_link_data(
         x = ``dimios_pct``, y = the indicator.
     """
     _indicator_list([indicator], pf.indicators)
-    years = sorted(set(pf.indicators["year"]))
-    year = years[-1] if year is None else int(year)
-    dimios_year = year if dimios_year is None else int(dimios_year)
+    year, dimios_year = _link_years(pf, year, dimios_year)
     inv = _reportable(pf, year)[
         ["organisation_id", "year", "type", "size_class", indicator, "n_rated"]
     ]
@@ -645,13 +649,12 @@ def dimios_link(
         pf, dimios, indicator=indicator, year=year, dimios_year=dimios_year, unit=unit
     )
     result = correlation_ci(data["dimios_pct"], data[indicator], ci_level=ci_level)
-    years = sorted(set(pf.indicators["year"]))
-    inv_year = years[-1] if year is None else int(year)
+    year, dimios_year = _link_years(pf, year, dimios_year)
     return pd.DataFrame(
         [
             {
-                "year": inv_year,
-                "dimios_year": inv_year if dimios_year is None else int(dimios_year),
+                "year": year,
+                "dimios_year": dimios_year,
                 "unit": unit,
                 "indicator": indicator,
                 **result,
