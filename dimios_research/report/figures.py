@@ -325,6 +325,16 @@ def _axis_label(name: Any, lang: str) -> str:
     return t(f"axis.{_VALUE_LABEL_GROUP.get(name, name)}", lang, default=str(name))
 
 
+def _axis_text(name: Any, given: Any, lang: str) -> str:
+    """An axis name as given, else the locale label of the column (raw text)."""
+    return _axis_label(name, lang) if given is None else str(given)
+
+
+def _count_text(n: Any, lang: str) -> str:
+    """A count as text, grouped by the language's rules ("1 234")."""
+    return format_number(int(n), lang, 0)
+
+
 def _value_label(group_col: Any, value: Any, lang: str) -> str:
     """Display name of one value of a grouping column.
 
@@ -636,7 +646,7 @@ def _add_size_key(handles: list, labels: list, n_respondents: pd.Series, lang: s
         handles.append(
             Line2D([], [], linestyle="none", marker="o", color="#8C8C8C", markersize=size)
         )
-        labels.append(format_number(n, lang, 0))
+        labels.append(_count_text(n, lang))
 
 
 def _reference_sizes(n_respondents: pd.Series) -> list[int]:
@@ -874,13 +884,13 @@ def _label_order(
     )
     per_label = per_label.reset_index()
     block = pd.factorize(per_label["category"], use_na_sentinel=False)[0]
-    order = np.arange(len(per_label))
+    given = np.arange(len(per_label))  # ties keep the input order
     if sort != "instrument":
         key = per_label["estimate"].to_numpy(float)
         key = np.where(np.isnan(key), np.inf, -key if sort == "descending" else key)
-        order = np.lexsort((np.arange(len(per_label)), key, block))
+        order = np.lexsort((given, key, block))
     else:
-        order = np.lexsort((order, block))
+        order = np.lexsort((given, block))
     return per_label.iloc[order].reset_index(drop=True)[["label", "category"]]
 
 
@@ -987,13 +997,13 @@ def distribution_by_group(
             zorder=3,
         )
         tick_labels = [
-            f"{_plain(_value_label(group_col, g, lang))}\n(n = {format_number(len(v), lang, 0)})"
+            f"{_plain(_value_label(group_col, g, lang))}\n(n = {_count_text(len(v), lang)})"
             for g, v in zip(groups, per_group, strict=True)
         ]
         ax.set_xticks(range(len(groups)), tick_labels)
         ax.set_xlim(-0.6, len(groups) - 0.4)
-        ax.set_xlabel(_plain(_axis_label(group_col, lang) if xlabel is None else xlabel))
-        ax.set_ylabel(_plain(_axis_label(value_col, lang) if ylabel is None else ylabel))
+        ax.set_xlabel(_plain(_axis_text(group_col, xlabel, lang)))
+        ax.set_ylabel(_plain(_axis_text(value_col, ylabel, lang)))
         _title(ax, title, "title.distribution", lang)
         _localise_ticks(ax, lang, "y")
     return fig
@@ -1222,7 +1232,7 @@ def slopegraph(
                 [],
                 color=c,
                 label=f"{t(f'legend.{key}', lang)} "
-                f"(n = {format_number(int((direction == sign).sum()), lang, 0)})",
+                f"(n = {_count_text((direction == sign).sum(), lang)})",
             )
             for key, c, sign in (
                 ("improved", _UP, 1),
@@ -1346,8 +1356,8 @@ def heatmap(
         vmin=low,
         vmax=high,
         cmap=cmap or ("cividis" if center is None else "PuOr"),
-        xlabel=_plain(_axis_label(matrix_df.columns.name, lang) if xlabel is None else xlabel),
-        ylabel=_plain(_axis_label(matrix_df.index.name, lang) if ylabel is None else ylabel),
+        xlabel=_plain(_axis_text(matrix_df.columns.name, xlabel, lang)),
+        ylabel=_plain(_axis_text(matrix_df.index.name, ylabel, lang)),
         colorbar_label=(
             t("axis.mean_score", lang) if colorbar_label is None else _plain(colorbar_label)
         ),
@@ -1581,10 +1591,6 @@ def _join(parts: Sequence[str], lang: str) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return f"{', '.join(parts[:-1])} {t('word.and', lang)} {parts[-1]}"
-
-
-def _count_text(n: Any, lang: str) -> str:
-    return format_number(int(n), lang, 0)
 
 
 def _value_text(x: float, lang: str, percent: bool, decimals: int) -> str:
@@ -1824,8 +1830,8 @@ def alt_text_distribution_by_group(
     lead = t(
         "figure.alt.distribution_by_group.lead",
         lang,
-        group_axis=_axis_label(group_col, lang) if xlabel is None else str(xlabel),
-        value_axis=_axis_label(value_col, lang) if ylabel is None else str(ylabel),
+        group_axis=_axis_text(group_col, xlabel, lang),
+        value_axis=_axis_text(value_col, ylabel, lang),
     )
     return f"{lead} {t('figure.alt.distribution_by_group.medians', lang, parts=_join(parts, lang))}"
 
