@@ -1103,6 +1103,7 @@ def trend_lines(
             rows = rows.sort_values("year")
             name = _plain(_value_label(group_col, group, lang)) if group_col else None
             _draw_series(ax, rows, colours[group], name, (i - (len(groups) - 1) / 2) * step, bars)
+        target_line = None
         if target is not None:
             target_line = ax.axhline(
                 target, color="black", linestyle="--", linewidth=1,
@@ -1113,8 +1114,8 @@ def trend_lines(
             ax.margins(y=0.1)
         if group_col or target is not None:
             handles, labels = ax.get_legend_handles_labels()
-            last = [h is target_line for h in handles] if target is not None else []
-            order = sorted(range(len(handles)), key=lambda i: last[i] if last else False)
+            # the target after the series (a stable sort keeps their order)
+            order = sorted(range(len(handles)), key=lambda i: handles[i] is target_line)
             _legend_outside(ax, owned, [handles[i] for i in order], [labels[i] for i in order])
         if ylim is not None:
             ax.set_ylim(*ylim)
