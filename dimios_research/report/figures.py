@@ -130,8 +130,6 @@ __all__ = [
     "ALT_TEXT_BUILDERS",
     "save_figure",
     "compact_svg",
-    "scatter_relation",
-    "event_time_effects",
 ]
 
 #: Okabe–Ito colour-blind-safe palette, by name.
@@ -327,6 +325,16 @@ def _axis_label(name: Any, lang: str) -> str:
     return t(f"axis.{_VALUE_LABEL_GROUP.get(name, name)}", lang, default=str(name))
 
 
+def _axis_text(name: Any, given: Any, lang: str) -> str:
+    """An axis name as given, else the locale label of the column (raw text)."""
+    return _axis_label(name, lang) if given is None else str(given)
+
+
+def _count_text(n: Any, lang: str) -> str:
+    """A count as text, grouped by the language's rules ("1 234")."""
+    return format_number(int(n), lang, 0)
+
+
 def _value_label(group_col: Any, value: Any, lang: str) -> str:
     """Display name of one value of a grouping column.
 
@@ -432,6 +440,16 @@ def _localise_ticks(ax: Axes, lang: str, axes: str = "xy") -> None:
         axis = ax.xaxis if name == "x" else ax.yaxis
         if isinstance(axis.get_major_formatter(), ScalarFormatter):
             axis.set_major_formatter(_LocalisedFormatter(lang))
+
+
+def _error_extent(estimate: np.ndarray, low: Any, high: Any) -> np.ndarray:
+    """Error-bar lengths below and above each estimate (2 × n), for ``errorbar``.
+
+    A bound on the wrong side of its estimate (a percentile bootstrap interval of a skewed
+    statistic) gives length 0, so the bar stops at the estimate; a missing bound gives NaN,
+    which draws no bar.
+    """
+    return np.clip(np.vstack([estimate - low, high - estimate]), 0, None)
 
 
 def _whole_years(ax: Axes) -> None:
@@ -628,7 +646,7 @@ def _add_size_key(handles: list, labels: list, n_respondents: pd.Series, lang: s
         handles.append(
             Line2D([], [], linestyle="none", marker="o", color="#8C8C8C", markersize=size)
         )
-        labels.append(format_number(n, lang, 0))
+        labels.append(_count_text(n, lang))
 
 
 def _reference_sizes(n_respondents: pd.Series) -> list[int]:
@@ -731,7 +749,7 @@ def profile_bars(
     # Bars of one label are stacked from the top of the row's band downwards.
     y = layout.position - 0.4 + height * (slot + 0.5)
     estimate = layout.values["estimate"].to_numpy()
-    xerr = np.vstack([estimate - layout.values["ci_low"], layout.values["ci_high"] - estimate])
+    xerr = _error_extent(estimate, layout.values["ci_low"], layout.values["ci_high"])
     drawn = slot >= 0
     with theme():
         size = figsize or (6.4, 0.35 * layout.n_rows * max(1, len(groups) / 2) + 1.4)
@@ -749,7 +767,7 @@ def profile_bars(
                 label=_plain(name),
             ))  # fmt: skip
         ax.errorbar(
-            estimate[drawn], y[drawn], xerr=np.clip(xerr[:, drawn], 0, None), fmt="none",
+            estimate[drawn], y[drawn], xerr=xerr[:, drawn], fmt="none",
             ecolor="black", elinewidth=1, capsize=2.5, zorder=3,
         )  # fmt: skip
         if reference_col:
@@ -866,13 +884,13 @@ def _label_order(
     )
     per_label = per_label.reset_index()
     block = pd.factorize(per_label["category"], use_na_sentinel=False)[0]
-    order = np.arange(len(per_label))
+    given = np.arange(len(per_label))  # ties keep the input order
     if sort != "instrument":
         key = per_label["estimate"].to_numpy(float)
         key = np.where(np.isnan(key), np.inf, -key if sort == "descending" else key)
-        order = np.lexsort((np.arange(len(per_label)), key, block))
+        order = np.lexsort((given, key, block))
     else:
-        order = np.lexsort((order, block))
+        order = np.lexsort((given, block))
     return per_label.iloc[order].reset_index(drop=True)[["label", "category"]]
 
 
@@ -979,13 +997,13 @@ def distribution_by_group(
             zorder=3,
         )
         tick_labels = [
-            f"{_plain(_value_label(group_col, g, lang))}\n(n = {format_number(len(v), lang, 0)})"
+            f"{_plain(_value_label(group_col, g, lang))}\n(n = {_count_text(len(v), lang)})"
             for g, v in zip(groups, per_group, strict=True)
         ]
         ax.set_xticks(range(len(groups)), tick_labels)
         ax.set_xlim(-0.6, len(groups) - 0.4)
-        ax.set_xlabel(_plain(_axis_label(group_col, lang) if xlabel is None else xlabel))
-        ax.set_ylabel(_plain(_axis_label(value_col, lang) if ylabel is None else ylabel))
+        ax.set_xlabel(_plain(_axis_text(group_col, xlabel, lang)))
+        ax.set_ylabel(_plain(_axis_text(value_col, ylabel, lang)))
         _title(ax, title, "title.distribution", lang)
         _localise_ticks(ax, lang, "y")
     return fig
@@ -1085,22 +1103,19 @@ def trend_lines(
             rows = rows.sort_values("year")
             name = _plain(_value_label(group_col, group, lang)) if group_col else None
             _draw_series(ax, rows, colours[group], name, (i - (len(groups) - 1) / 2) * step, bars)
+        target_line = None
         if target is not None:
-            text = target_label or t(
-                "figure.target",
-                lang,
-                target=format_pct(target, lang, 0 if float(target).is_integer() else 1),
-            )
             target_line = ax.axhline(
-                target, color="black", linestyle="--", linewidth=1, label=_plain(text), zorder=1
-            )
+                target, color="black", linestyle="--", linewidth=1,
+                label=_plain(_target_text(target, target_label, lang)), zorder=1,
+            )  # fmt: skip
             # Keep the target inside the autoscaled limits.
             ax.update_datalim([(values["year"].min(), target)], updatex=False)
             ax.margins(y=0.1)
         if group_col or target is not None:
             handles, labels = ax.get_legend_handles_labels()
-            last = [h is target_line for h in handles] if target is not None else []
-            order = sorted(range(len(handles)), key=lambda i: last[i] if last else False)
+            # the target after the series (a stable sort keeps their order)
+            order = sorted(range(len(handles)), key=lambda i: handles[i] is target_line)
             _legend_outside(ax, owned, [handles[i] for i in order], [labels[i] for i in order])
         if ylim is not None:
             ax.set_ylim(*ylim)
@@ -1132,9 +1147,9 @@ def _draw_series(
     x = rows["year"] + dodge
     if bars:
         estimate = rows["estimate"].to_numpy()
-        yerr = np.vstack([estimate - rows["ci_low"], rows["ci_high"] - estimate])
+        yerr = _error_extent(estimate, rows["ci_low"], rows["ci_high"])
         ax.errorbar(
-            x, estimate, yerr=np.clip(yerr, 0, None), marker="o", markersize=5, color=colour,
+            x, estimate, yerr=yerr, marker="o", markersize=5, color=colour,
             ecolor=colour, elinewidth=1.4, capsize=3.5, capthick=1.4, label=name, zorder=3,
         )  # fmt: skip
         return
@@ -1218,7 +1233,7 @@ def slopegraph(
                 [],
                 color=c,
                 label=f"{t(f'legend.{key}', lang)} "
-                f"(n = {format_number(int((direction == sign).sum()), lang, 0)})",
+                f"(n = {_count_text((direction == sign).sum(), lang)})",
             )
             for key, c, sign in (
                 ("improved", _UP, 1),
@@ -1332,8 +1347,7 @@ def heatmap(
     white text on mid-grey cells at a ratio near 2.3.)
     """
     lang = check_lang(lang)
-    require_columns(matrix_df, [], "matrix_df")
-    data = _numeric(matrix_df, list(matrix_df.columns), "matrix_df")
+    data = _heatmap_data(matrix_df)
     low, high = _colour_limits(data.to_numpy(), vmin, vmax, center)
     return _annotated_heatmap(
         data,
@@ -1343,8 +1357,8 @@ def heatmap(
         vmin=low,
         vmax=high,
         cmap=cmap or ("cividis" if center is None else "PuOr"),
-        xlabel=_plain(_axis_label(matrix_df.columns.name, lang) if xlabel is None else xlabel),
-        ylabel=_plain(_axis_label(matrix_df.index.name, lang) if ylabel is None else ylabel),
+        xlabel=_plain(_axis_text(matrix_df.columns.name, xlabel, lang)),
+        ylabel=_plain(_axis_text(matrix_df.index.name, ylabel, lang)),
         colorbar_label=(
             t("axis.mean_score", lang) if colorbar_label is None else _plain(colorbar_label)
         ),
@@ -1352,6 +1366,12 @@ def heatmap(
         figsize=figsize,
         ax=ax,
     )
+
+
+def _heatmap_data(matrix_df: pd.DataFrame) -> pd.DataFrame:
+    """The numeric table of :func:`heatmap` (a DataFrame, every column numeric)."""
+    require_columns(matrix_df, [], "matrix_df")
+    return _numeric(matrix_df, list(matrix_df.columns), "matrix_df")
 
 
 def _colour_limits(
@@ -1574,10 +1594,6 @@ def _join(parts: Sequence[str], lang: str) -> str:
     return f"{', '.join(parts[:-1])} {t('word.and', lang)} {parts[-1]}"
 
 
-def _count_text(n: Any, lang: str) -> str:
-    return format_number(int(n), lang, 0)
-
-
 def _value_text(x: float, lang: str, percent: bool, decimals: int) -> str:
     return format_pct(x, lang, decimals) if percent else format_number(x, lang, decimals)
 
@@ -1586,12 +1602,16 @@ def _organisations(n: int, lang: str) -> str:
     return t("unit.organisation_singular" if n == 1 else "unit.organisation_plural", lang)
 
 
+def _threshold_pct(value: float, lang: str) -> str:
+    """A set percentage (a target, a cut) as chosen: "55 %", but "52,5 %"."""
+    return format_pct(value, lang, 0 if float(value).is_integer() else 1)
+
+
 def _target_text(target: float, target_label: str | None, lang: str) -> str:
     """The target's name in the legend and the alt text: "Mål 55 %" unless given."""
     if target_label:
         return str(target_label)
-    decimals = 0 if float(target).is_integer() else 1
-    return t("figure.target", lang, target=format_pct(target, lang, decimals))
+    return t("figure.target", lang, target=_threshold_pct(target, lang))
 
 
 def alt_text_quadrant_map(
@@ -1644,7 +1664,7 @@ def alt_text_quadrant_map(
         lang,
         n=_count_text(n, lang),
         organisations=_organisations(n, lang),
-        cut=format_pct(cut, lang, 0 if float(cut).is_integer() else 1),
+        cut=_threshold_pct(cut, lang),
         parts=_join(parts, lang),
     )
     chosen = np.flatnonzero(drawn["organisation_id"].eq(highlight).to_numpy())
@@ -1811,8 +1831,8 @@ def alt_text_distribution_by_group(
     lead = t(
         "figure.alt.distribution_by_group.lead",
         lang,
-        group_axis=_axis_label(group_col, lang) if xlabel is None else str(xlabel),
-        value_axis=_axis_label(value_col, lang) if ylabel is None else str(ylabel),
+        group_axis=_axis_text(group_col, xlabel, lang),
+        value_axis=_axis_text(value_col, ylabel, lang),
     )
     return f"{lead} {t('figure.alt.distribution_by_group.medians', lang, parts=_join(parts, lang))}"
 
@@ -1957,8 +1977,7 @@ def alt_text_heatmap(
     'Högst 60,0\xa0% (Moln, Regioner), lägst 40,0\xa0% (Moln, Kommuner).'
     """
     lang = check_lang(lang)
-    require_columns(matrix_df, [], "matrix_df")
-    values = _numeric(matrix_df, list(matrix_df.columns), "matrix_df").to_numpy()
+    values = _heatmap_data(matrix_df).to_numpy()
     finite = np.isfinite(values)
     if not finite.any():
         return t("figure.alt.empty", lang)
@@ -2085,11 +2104,10 @@ def event_time_effects(
         )
         ax.axhline(0, color="#606060", linewidth=1)
         ax.axvline(-0.5, color="#909090", linewidth=1, linestyle=":")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _whole_years(ax)
         ax.set_xlabel(t("axis.event_time", lang))
         ax.set_ylabel(t("axis.effect_pp", lang))
-        handles, labels = ax.get_legend_handles_labels()
-        _legend_outside(ax, owned, handles, labels)
+        _legend_outside(ax, owned)
         _title(ax, title, "title.event_time_effects", lang)
         _localise_ticks(ax, lang)
     return fig
@@ -2142,7 +2160,7 @@ def scatter_relation(
     """
     lang = check_lang(lang)
     require_columns(df, [x, y], "df")
-    data = _numeric(_reportable_rows(df, required=False, name="df"), [x, y], "df").dropna()
+    data = _scatter_rows(df, x, y)
     with theme():
         fig, ax, _ = _new_axes(ax, figsize)
         ax.scatter(data[x], data[y], s=28, color=_SINGLE_COLOUR, alpha=0.8,
@@ -2158,6 +2176,11 @@ def scatter_relation(
     return fig
 
 
+def _scatter_rows(df: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """The points of a scatter plot: reportable rows (when marked) with both values."""
+    return _numeric(_reportable_rows(df, required=False, name="df"), [x, y], "df").dropna()
+
+
 def alt_text_scatter_relation(
     df: pd.DataFrame,
     x: str,
@@ -2169,7 +2192,7 @@ def alt_text_scatter_relation(
 ) -> str:
     """Alt text of :func:`scatter_relation`: the number of points and their correlation."""
     lang = check_lang(lang)
-    data = _numeric(_reportable_rows(df, required=False, name="df"), [x, y], "df").dropna()
+    data = _scatter_rows(df, x, y)
     if len(data) < 2:
         return t("figure.alt.empty", lang)
     r = float(np.corrcoef(data[x], data[y])[0, 1])
@@ -2314,7 +2337,8 @@ def save_figure(
     base = Path(path_without_suffix)
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    rc = {key: theme_rc()[key] for key in ("svg.hashsalt", "svg.fonttype")}
+    svg_rc = theme_rc()
+    rc = {key: svg_rc[key] for key in ("svg.hashsalt", "svg.fonttype")}
     engine = fig.get_layout_engine()
     with mpl.rc_context(rc):
         _settle_layout(fig)
