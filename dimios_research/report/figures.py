@@ -96,7 +96,7 @@ from ..conventions import (
 )
 from ..instrument.maturity_types import QUADRANTS
 from .locale import t
-from .numbers import format_number, format_pct, format_pp
+from .numbers import format_number, format_pct, format_pp, format_set_pct
 
 __all__ = [
     "OKABE_ITO",
@@ -1602,16 +1602,11 @@ def _organisations(n: int, lang: str) -> str:
     return t("unit.organisation_singular" if n == 1 else "unit.organisation_plural", lang)
 
 
-def _threshold_pct(value: float, lang: str) -> str:
-    """A set percentage (a target, a cut) as chosen: "55 %", but "52,5 %"."""
-    return format_pct(value, lang, 0 if float(value).is_integer() else 1)
-
-
 def _target_text(target: float, target_label: str | None, lang: str) -> str:
     """The target's name in the legend and the alt text: "Mål 55 %" unless given."""
     if target_label:
         return str(target_label)
-    return t("figure.target", lang, target=_threshold_pct(target, lang))
+    return t("figure.target", lang, target=format_set_pct(target, lang))
 
 
 def alt_text_quadrant_map(
@@ -1664,7 +1659,7 @@ def alt_text_quadrant_map(
         lang,
         n=_count_text(n, lang),
         organisations=_organisations(n, lang),
-        cut=_threshold_pct(cut, lang),
+        cut=format_set_pct(cut, lang),
         parts=_join(parts, lang),
     )
     chosen = np.flatnonzero(drawn["organisation_id"].eq(highlight).to_numpy())

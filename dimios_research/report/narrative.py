@@ -28,6 +28,7 @@ from .numbers import (
     format_number,
     format_pct,
     format_pp,
+    format_set_pct,
 )
 
 __all__ = [
@@ -386,7 +387,7 @@ def projection_sentence(result: Any, lang: str = "sv") -> str:
     """
     lang = check_lang(lang)
     row = result.projection.iloc[0]
-    target = format_pct(row["target"], lang, 0 if float(row["target"]).is_integer() else 1)
+    target = format_set_pct(row["target"], lang)
     slope = format_pp(row["slope"], lang, 2, signed=True)
 
     return t(

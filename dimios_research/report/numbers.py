@@ -51,6 +51,7 @@ __all__ = [
     "format_number",
     "format_p",
     "format_pct",
+    "format_set_pct",
     "format_pp",
     "format_pp_short",
 ]
@@ -205,6 +206,19 @@ def format_pct(x: Any, lang: str = "sv", decimals: int = 1) -> str:
     """
     number = format_number(x, lang, decimals)
     return number if number == MISSING else number + _STYLES[lang].percent
+
+
+def format_set_pct(x: Any, lang: str = "sv") -> str:
+    """A percentage someone chose (a target, a cut): as written, "55 %" but "52,5 %".
+
+    Whole numbers get no decimals, others one (:func:`format_pct`).
+
+    Examples
+    --------
+    >>> format_set_pct(55, "en"), format_set_pct(52.5, "en")
+    ('55%', '52.5%')
+    """
+    return format_pct(x, lang, 0 if float(x).is_integer() else 1)
 
 
 def format_pp(x: Any, lang: str = "sv", decimals: int = 1, *, signed: bool = True) -> str:

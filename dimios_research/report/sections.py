@@ -20,7 +20,7 @@ import pandas as pd
 from .. import __version__
 from .document import Document
 from .locale import t
-from .numbers import format_number, format_pct
+from .numbers import format_number, format_set_pct
 from .results import Results
 
 __all__ = [
@@ -87,7 +87,7 @@ def _parameter_value(name: str, value: Any, lang: str) -> str:
 
         return str(load_programme(value).name[lang])
     if name == "target":
-        return format_pct(value, lang, 0 if float(value).is_integer() else 1)
+        return format_set_pct(value, lang)
     if name in ("org_types",) and not isinstance(value, str):
         return ", ".join(t(f"organisation_type.{v}", lang) for v in value)
     if isinstance(value, bool):
