@@ -37,7 +37,7 @@ from ..errors import DataValidationError
 from ..instrument.dios import DiosInstrument, load_dios_instrument
 from .answers import parse_answers
 from .files import RESPONSE_FILE_SUFFIXES, file_sha256, read_table, resolve_paths
-from .mapping import apply_value_maps, load_mapping, rename_columns
+from .mapping import apply_value_maps, check_mapped_columns, load_mapping, rename_columns
 from .organisations import read_organisations
 from .privacy import drop_personal_columns, personal_kind_by_name, redact
 from .survey import ValidationReport, parse_year
@@ -267,23 +267,16 @@ def _read_files(
     for path in paths:
         frame = rename_columns(_read_inventory_table(path, encoding), maps["columns"])
         frame = apply_value_maps(frame, maps["values"])
-        if frame.columns.duplicated().any():
-            dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-            raise DataValidationError(
-                f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
-            )
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            raise DataValidationError(
-                f"{path}: missing required column(s) {', '.join(missing)}; an inventory file "
-                f"needs {', '.join(required)} and rating columns (map export names with "
-                f"--mapping)"
-            )
-        if not any(r in frame.columns for r in ratings):
-            raise DataValidationError(
-                f"{path}: no column matches a rating id of instrument {instrument.id!r} (e.g. "
-                f"{ratings[0]!r}); map the export's rating columns with --mapping"
-            )
+        check_mapped_columns(
+            frame,
+            path,
+            required,
+            ratings,
+            file_kind="an inventory file",
+            answer_kind="rating",
+            answer_id_of=f"a rating id of instrument {instrument.id!r}",
+            export_columns="rating columns",
+        )
         for col in [c for c in (*CANONICAL_COLUMNS, *ratings) if c not in frame.columns]:
             frame[col] = ""  # an optional column or a rating not in this file: blank
         frame, file_dropped, file_ignored = _drop_inventory_personal(frame, instrument)
