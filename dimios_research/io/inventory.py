@@ -58,21 +58,6 @@ __all__ = [
 #: Files of a data folder whose name starts with this prefix are inventories.
 INVENTORY_FILE_PREFIX = "inventory_"
 ID_COLUMNS = ("system_id", "organisation_id", "year")
-CANONICAL_COLUMNS = (
-    "system_id",
-    "organisation_id",
-    "year",
-    "system_name",
-    "business_area",
-    "system_type",
-    "deployment",
-    "vendor",
-    "installed_year",
-    "users",
-    "annual_cost_sek",
-    "lifecycle",
-    "rater_role",
-)
 #: Columns describing a system (the same on every rater's row; the first row wins).
 SYSTEM_COLUMNS = (
     "system_name",
@@ -85,6 +70,7 @@ SYSTEM_COLUMNS = (
     "annual_cost_sek",
     "lifecycle",
 )
+CANONICAL_COLUMNS = (*ID_COLUMNS, *SYSTEM_COLUMNS, "rater_role")
 TEXT_COLUMNS = ("system_name", "vendor")
 NUMBER_COLUMNS = ("installed_year", "users", "annual_cost_sek")
 KEY_COLUMNS = ["organisation_id", "year", "system_id"]
