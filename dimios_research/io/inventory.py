@@ -36,7 +36,13 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..instrument.dios import DiosInstrument, load_dios_instrument
 from .answers import parse_answers
-from .files import RESPONSE_FILE_SUFFIXES, file_sha256, read_table, resolve_paths
+from .files import (
+    INVENTORY_FILE_PREFIX,
+    RESPONSE_FILE_SUFFIXES,
+    file_sha256,
+    read_table,
+    resolve_paths,
+)
 from .mapping import apply_value_maps, check_mapped_columns, load_mapping, rename_columns
 from .organisations import read_organisations
 from .privacy import drop_personal_columns, personal_kind_by_name, redact
@@ -55,8 +61,6 @@ __all__ = [
     "INVENTORY_FILE_PREFIX",
 ]
 
-#: Files of a data folder whose name starts with this prefix are inventories.
-INVENTORY_FILE_PREFIX = "inventory_"
 ID_COLUMNS = ("system_id", "organisation_id", "year")
 #: Columns describing a system (the same on every rater's row; the first row wins).
 SYSTEM_COLUMNS = (

@@ -31,6 +31,7 @@ from ..instrument.codebook import Codebook, load_codebook
 from .answers import CELL_ISSUE_REASONS, parse_answers
 from .files import (
     DEFAULT_MAX_BYTES,
+    INVENTORY_FILE_PREFIX,
     RESPONSE_FILE_SUFFIXES,
     file_sha256,
     format_bytes,
@@ -600,7 +601,7 @@ def read_survey_dir(
         if p.suffix.lower() in RESPONSE_FILE_SUFFIXES
         and p.stem != "organisations"
         and not p.name.startswith(".")
-        and not p.name.lower().startswith("inventory_")  # DIOS inventories: io.inventory
+        and not p.name.lower().startswith(INVENTORY_FILE_PREFIX)  # DIOS inventories
     )
     if not responses:
         raise DataValidationError(f"{folder}: no response files next to the register")
