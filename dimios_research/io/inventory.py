@@ -23,12 +23,10 @@ XLSX and Parquet files.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,54 +169,6 @@ def has_inventory(data_dir: str | Path) -> bool:
     return bool(inventory_files(data_dir))
 
 
-def _cell_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "missing"
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return "number"
-    return "other"
-
-
-def _cells_as_text(column: pd.Series) -> pd.Series:
-    """Typed spreadsheet cells as the text a user typed.
-
-    Text cells stay text as stored (``"0114"`` keeps its zero); whole numbers lose Excel's
-    ``.0``; other numbers keep their decimals; blanks are empty strings.
-    """
-    values = column.astype(object).reset_index(drop=True)
-    kind = values.map(_cell_kind)
-    out = values.map(str).astype(object)
-    numbers = pd.to_numeric(values.where(kind == "number"), errors="coerce")
-    out[kind == "number"] = numbers[kind == "number"].map(repr)
-    whole = (kind == "number") & (numbers == numbers.round()) & (numbers.abs() < 2**53)
-    out[whole] = numbers[whole].astype("int64").map(str)
-    out[kind == "text"] = values[kind == "text"].map(str.strip)
-    out[kind == "missing"] = ""
-    return out.set_axis(column.index)
-
-
-def _read_inventory_table(path: Path, encoding: str | None) -> pd.DataFrame:
-    """Read one file as text cells; ids keep their leading zeros in every format.
-
-    CSV goes through the survey reader as is. For XLSX and Parquet, the survey reader is
-    used for its checks and errors, then the typed cells are converted here: the shared
-    reader turns text cells that look like numbers (``"0114"``) into numbers, which drops
-    leading zeros of identifiers.
-    """
-    frame = read_table(path, encoding)
-    suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".parquet"):
-        return frame
-    data = io.BytesIO(path.read_bytes())
-    if suffix == ".xlsx":
-        typed = pd.read_excel(data, dtype=object, engine="openpyxl")
-    else:
-        typed = pd.read_parquet(data)
-    return typed.apply(_cells_as_text).set_axis(frame.columns, axis=1)
-
-
 def _personal_inventory_columns(frame: pd.DataFrame, keep: set[str]) -> dict[str, str]:
     """Personal data particular to inventories: owner/administrator columns, e-mails."""
     dropped: dict[str, str] = {}
@@ -255,7 +205,8 @@ def _read_files(
     ratings = instrument.rating_ids
     frames, dropped, ignored = [], {}, []
     for path in paths:
-        frame = rename_columns(_read_inventory_table(path, encoding), maps["columns"])
+        # Text cells stay text in every format (ids keep their leading zeros): one read.
+        frame = rename_columns(read_table(path, encoding), maps["columns"])
         frame = apply_value_maps(frame, maps["values"])
         check_mapped_columns(
             frame,
