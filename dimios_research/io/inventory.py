@@ -44,7 +44,7 @@ from .files import (
 from .mapping import apply_value_maps, check_mapped_columns, load_mapping, rename_columns
 from .organisations import read_organisations
 from .privacy import drop_personal_columns, personal_kind_by_name, redact
-from .survey import ValidationReport, parse_year
+from .survey import ValidationReport, find_register, parse_year
 
 __all__ = [
     "InventoryData",
@@ -571,18 +571,11 @@ def read_inventory_dir(
     beside the survey's response files, which the survey reader skips.
     """
     folder = Path(data_dir)
-    if not folder.is_dir():
-        raise DataValidationError(f"{folder}: data directory not found; check the path")
-    registers = [p for p in folder.iterdir() if p.stem == "organisations"]
-    if len(registers) != 1:
-        raise DataValidationError(
-            f"{folder}: expected exactly one organisation register named organisations.csv, "
-            f".xlsx or .parquet, found {len(registers)}"
-        )
+    register = find_register(folder)  # the survey's rule: exactly one register
     files = inventory_files(folder)
     if not files:
         raise DataValidationError(
             f"{folder}: no inventory files ({INVENTORY_FILE_PREFIX}*.csv, .xlsx or .parquet) "
             f"next to the register"
         )
-    return read_inventory(files, registers[0], instrument, mapping, encoding=encoding)
+    return read_inventory(files, register, instrument, mapping, encoding=encoding)
