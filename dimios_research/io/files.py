@@ -41,6 +41,7 @@ from ..errors import DataValidationError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "INVENTORY_FILE_PREFIX",
     "MAX_EXPANSION",
     "MAX_ROWS",
     "RESPONSE_FILE_SUFFIXES",
@@ -55,6 +56,9 @@ __all__ = [
 ]
 
 RESPONSE_FILE_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
+#: Files of a data folder whose name starts with this prefix are DIOS inventories (read by
+#: :mod:`dimios_research.io.inventory`, skipped by the survey reader).
+INVENTORY_FILE_PREFIX = "inventory_"
 #: Largest ratio of uncompressed to compressed size of an XLSX part (real workbooks: < 20).
 MAX_EXPANSION = 100
 #: Most rows read from a workbook or Parquet file (Excel's own limit).

@@ -23,12 +23,10 @@ XLSX and Parquet files.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,11 +34,17 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..instrument.dios import DiosInstrument, load_dios_instrument
 from .answers import parse_answers
-from .files import RESPONSE_FILE_SUFFIXES, file_sha256, read_table, resolve_paths
-from .mapping import apply_value_maps, load_mapping, rename_columns
+from .files import (
+    INVENTORY_FILE_PREFIX,
+    RESPONSE_FILE_SUFFIXES,
+    file_sha256,
+    read_table,
+    resolve_paths,
+)
+from .mapping import apply_value_maps, check_mapped_columns, load_mapping, rename_columns
 from .organisations import read_organisations
 from .privacy import drop_personal_columns, personal_kind_by_name, redact
-from .survey import ValidationReport, parse_year
+from .survey import ValidationReport, find_register, parse_year
 
 __all__ = [
     "InventoryData",
@@ -55,24 +59,7 @@ __all__ = [
     "INVENTORY_FILE_PREFIX",
 ]
 
-#: Files of a data folder whose name starts with this prefix are inventories.
-INVENTORY_FILE_PREFIX = "inventory_"
 ID_COLUMNS = ("system_id", "organisation_id", "year")
-CANONICAL_COLUMNS = (
-    "system_id",
-    "organisation_id",
-    "year",
-    "system_name",
-    "business_area",
-    "system_type",
-    "deployment",
-    "vendor",
-    "installed_year",
-    "users",
-    "annual_cost_sek",
-    "lifecycle",
-    "rater_role",
-)
 #: Columns describing a system (the same on every rater's row; the first row wins).
 SYSTEM_COLUMNS = (
     "system_name",
@@ -85,6 +72,7 @@ SYSTEM_COLUMNS = (
     "annual_cost_sek",
     "lifecycle",
 )
+CANONICAL_COLUMNS = (*ID_COLUMNS, *SYSTEM_COLUMNS, "rater_role")
 TEXT_COLUMNS = ("system_name", "vendor")
 NUMBER_COLUMNS = ("installed_year", "users", "annual_cost_sek")
 KEY_COLUMNS = ["organisation_id", "year", "system_id"]
@@ -181,54 +169,6 @@ def has_inventory(data_dir: str | Path) -> bool:
     return bool(inventory_files(data_dir))
 
 
-def _cell_kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "missing"
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        return "number"
-    return "other"
-
-
-def _cells_as_text(column: pd.Series) -> pd.Series:
-    """Typed spreadsheet cells as the text a user typed.
-
-    Text cells stay text as stored (``"0114"`` keeps its zero); whole numbers lose Excel's
-    ``.0``; other numbers keep their decimals; blanks are empty strings.
-    """
-    values = column.astype(object).reset_index(drop=True)
-    kind = values.map(_cell_kind)
-    out = values.map(str).astype(object)
-    numbers = pd.to_numeric(values.where(kind == "number"), errors="coerce")
-    out[kind == "number"] = numbers[kind == "number"].map(repr)
-    whole = (kind == "number") & (numbers == numbers.round()) & (numbers.abs() < 2**53)
-    out[whole] = numbers[whole].astype("int64").map(str)
-    out[kind == "text"] = values[kind == "text"].map(str.strip)
-    out[kind == "missing"] = ""
-    return out.set_axis(column.index)
-
-
-def _read_inventory_table(path: Path, encoding: str | None) -> pd.DataFrame:
-    """Read one file as text cells; ids keep their leading zeros in every format.
-
-    CSV goes through the survey reader as is. For XLSX and Parquet, the survey reader is
-    used for its checks and errors, then the typed cells are converted here: the shared
-    reader turns text cells that look like numbers (``"0114"``) into numbers, which drops
-    leading zeros of identifiers.
-    """
-    frame = read_table(path, encoding)
-    suffix = path.suffix.lower()
-    if suffix not in (".xlsx", ".parquet"):
-        return frame
-    data = io.BytesIO(path.read_bytes())
-    if suffix == ".xlsx":
-        typed = pd.read_excel(data, dtype=object, engine="openpyxl")
-    else:
-        typed = pd.read_parquet(data)
-    return typed.apply(_cells_as_text).set_axis(frame.columns, axis=1)
-
-
 def _personal_inventory_columns(frame: pd.DataFrame, keep: set[str]) -> dict[str, str]:
     """Personal data particular to inventories: owner/administrator columns, e-mails."""
     dropped: dict[str, str] = {}
@@ -265,25 +205,19 @@ def _read_files(
     ratings = instrument.rating_ids
     frames, dropped, ignored = [], {}, []
     for path in paths:
-        frame = rename_columns(_read_inventory_table(path, encoding), maps["columns"])
+        # Text cells stay text in every format (ids keep their leading zeros): one read.
+        frame = rename_columns(read_table(path, encoding), maps["columns"])
         frame = apply_value_maps(frame, maps["values"])
-        if frame.columns.duplicated().any():
-            dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-            raise DataValidationError(
-                f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
-            )
-        missing = [c for c in required if c not in frame.columns]
-        if missing:
-            raise DataValidationError(
-                f"{path}: missing required column(s) {', '.join(missing)}; an inventory file "
-                f"needs {', '.join(required)} and rating columns (map export names with "
-                f"--mapping)"
-            )
-        if not any(r in frame.columns for r in ratings):
-            raise DataValidationError(
-                f"{path}: no column matches a rating id of instrument {instrument.id!r} (e.g. "
-                f"{ratings[0]!r}); map the export's rating columns with --mapping"
-            )
+        check_mapped_columns(
+            frame,
+            path,
+            required,
+            ratings,
+            file_kind="an inventory file",
+            answer_kind="rating",
+            answer_id_of=f"a rating id of instrument {instrument.id!r}",
+            export_columns="rating columns",
+        )
         for col in [c for c in (*CANONICAL_COLUMNS, *ratings) if c not in frame.columns]:
             frame[col] = ""  # an optional column or a rating not in this file: blank
         frame, file_dropped, file_ignored = _drop_inventory_personal(frame, instrument)
@@ -637,18 +571,11 @@ def read_inventory_dir(
     beside the survey's response files, which the survey reader skips.
     """
     folder = Path(data_dir)
-    if not folder.is_dir():
-        raise DataValidationError(f"{folder}: data directory not found; check the path")
-    registers = [p for p in folder.iterdir() if p.stem == "organisations"]
-    if len(registers) != 1:
-        raise DataValidationError(
-            f"{folder}: expected exactly one organisation register named organisations.csv, "
-            f".xlsx or .parquet, found {len(registers)}"
-        )
+    register = find_register(folder)  # the survey's rule: exactly one register
     files = inventory_files(folder)
     if not files:
         raise DataValidationError(
             f"{folder}: no inventory files ({INVENTORY_FILE_PREFIX}*.csv, .xlsx or .parquet) "
             f"next to the register"
         )
-    return read_inventory(files, registers[0], instrument, mapping, encoding=encoding)
+    return read_inventory(files, register, instrument, mapping, encoding=encoding)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,13 @@ import pandas as pd
 from ..errors import DataValidationError
 from ..safe_yaml import load_yaml_file
 
-__all__ = ["MAPPING_KEYS", "load_mapping", "rename_columns", "apply_value_maps"]
+__all__ = [
+    "MAPPING_KEYS",
+    "load_mapping",
+    "rename_columns",
+    "apply_value_maps",
+    "check_mapped_columns",
+]
 
 
 #: The sections a mapping may have, each a mapping of its own.
@@ -117,3 +123,59 @@ def apply_value_maps(frame: pd.DataFrame, values: Mapping[str, Mapping]) -> pd.D
             table = {str(k): v for k, v in table.items()}
             frame[col] = frame[col].map(lambda v, t=table: t.get(str(v), v))
     return frame
+
+
+def check_mapped_columns(
+    frame: pd.DataFrame,
+    path: Path,
+    required: Sequence[str],
+    answer_ids: Sequence[str],
+    *,
+    file_kind: str,
+    answer_kind: str,
+    answer_id_of: str,
+    export_columns: str,
+) -> None:
+    """Refuse a mapped export whose columns cannot be read: the survey and inventory rule.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The file's table after :func:`rename_columns` and :func:`apply_value_maps`.
+    path : Path
+        The file, named in every message.
+    required : sequence of str
+        Columns the file must have.
+    answer_ids : sequence of str
+        Answer columns of the instrument (items, ratings); at least one must be present.
+    file_kind : str
+        The file in words, e.g. ``"a responses file"``.
+    answer_kind : str
+        The answer columns in one word, e.g. ``"item"``.
+    answer_id_of : str
+        An answer id and its instrument, e.g. ``"an item id of codebook 'dimios'"``.
+    export_columns : str
+        What the export calls the answer columns, e.g. ``"question columns"``.
+
+    Raises
+    ------
+    DataValidationError
+        When a column appears twice after mapping, a required column is missing or no
+        column is an answer id; the message names the file and the fix.
+    """
+    if frame.columns.duplicated().any():
+        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise DataValidationError(
+            f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
+        )
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            f"{path}: missing required column(s) {', '.join(missing)}; {file_kind} needs "
+            f"{', '.join(required)} and {answer_kind} columns (map export names with --mapping)"
+        )
+    if not any(a in frame.columns for a in answer_ids):
+        raise DataValidationError(
+            f"{path}: no column matches {answer_id_of} (e.g. {answer_ids[0]!r}); map the "
+            f"export's {export_columns} with --mapping"
+        )

@@ -31,13 +31,14 @@ from ..instrument.codebook import Codebook, load_codebook
 from .answers import CELL_ISSUE_REASONS, parse_answers
 from .files import (
     DEFAULT_MAX_BYTES,
+    INVENTORY_FILE_PREFIX,
     RESPONSE_FILE_SUFFIXES,
     file_sha256,
     format_bytes,
     read_typed_table,
     resolve_paths,
 )
-from .mapping import apply_value_maps, load_mapping, rename_columns
+from .mapping import apply_value_maps, check_mapped_columns, load_mapping, rename_columns
 from .organisations import match_organisation_ids, read_organisations
 from .privacy import (
     PSEUDONYM_KEY_ENV,
@@ -279,24 +280,17 @@ def _read_response_file(
     )
     frame = apply_value_maps(rename_columns(table.frame, maps["columns"]), maps["values"])
     numeric = rename_columns(table.numeric, maps["columns"])
-    if frame.columns.duplicated().any():
-        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise DataValidationError(
-            f"{path}: column(s) {dup} appear twice (after mapping); rename one of them"
-        )
-    missing = [c for c in ID_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"{path}: missing required column(s) {', '.join(missing)}; a responses file "
-            f"needs {', '.join(ID_COLUMNS)} and item columns (map export names with "
-            f"--mapping)"
-        )
+    check_mapped_columns(
+        frame,
+        path,
+        ID_COLUMNS,
+        codebook.item_ids,
+        file_kind="a responses file",
+        answer_kind="item",
+        answer_id_of=f"an item id of codebook {codebook.id!r}",
+        export_columns="question columns",
+    )
     absent = [i for i in codebook.item_ids if i not in frame.columns]
-    if len(absent) == len(codebook.item_ids):
-        raise DataValidationError(
-            f"{path}: no column matches an item id of codebook {codebook.id!r} (e.g. "
-            f"{codebook.item_ids[0]!r}); map the export's question columns with --mapping"
-        )
     for item in absent:  # an item not asked in this file is missing for everyone
         frame[item] = ""
     org_numeric = (
@@ -607,7 +601,7 @@ def read_survey_dir(
         if p.suffix.lower() in RESPONSE_FILE_SUFFIXES
         and p.stem != "organisations"
         and not p.name.startswith(".")
-        and not p.name.lower().startswith("inventory_")  # DIOS inventories: io.inventory
+        and not p.name.lower().startswith(INVENTORY_FILE_PREFIX)  # DIOS inventories
     )
     if not responses:
         raise DataValidationError(f"{folder}: no response files next to the register")
