@@ -2392,8 +2392,10 @@ def compact_svg(svg: bytes) -> bytes:
     the angles too, which matplotlib writes as whole degrees or close) are rounded to two
     decimals, a hundredth of a point, far below what a screen or a printer resolves; scale
     factors (font sizes) and colours are left alone. Line breaks and indentation become
-    single spaces, which SVG treats alike, and :data:`_SVG_NOT_DRAWN` goes. A figure's SVG
-    shrinks by about 15 % and is embedded in the HTML and the PDF as it is written.
+    single spaces, which SVG treats alike, and :data:`_SVG_NOT_DRAWN` goes; a style used more
+    than once becomes one class rule (:func:`_styles_to_classes`). A figure's SVG shrinks to
+    about half (the three figures of an organisation profile: 0.50–0.57 of matplotlib's
+    bytes) and is embedded in the HTML and the PDF as it is written.
 
     Examples
     --------
@@ -2402,7 +2404,41 @@ def compact_svg(svg: bytes) -> bytes:
     """
     text = _SVG_NOT_DRAWN.sub(b"", svg)
     text = re.sub(rb"\s*\n\s*", b" ", text).replace(b"> <", b"><").strip()
-    return _SVG_COORDINATES.sub(_round_coordinates, text)
+    return _styles_to_classes(_SVG_COORDINATES.sub(_round_coordinates, text))
+
+
+_SVG_STYLE = re.compile(rb' style="([^"]*)"')
+
+
+def _styles_to_classes(svg: bytes) -> bytes:
+    """Write each style used more than once as one class rule in the SVG's style sheet.
+
+    matplotlib repeats the whole style on every element (the font stack on every text, the
+    colours on every marker); a class rule says the same once. The classes are numbered in
+    order of first use, so the bytes depend only on the figure. A class rule outranks the
+    universal rule matplotlib writes and presentation attributes, as the style attribute
+    did, and nothing else sets these properties: the figure draws the same.
+
+    Examples
+    --------
+    >>> _styles_to_classes(b'<svg><style>*{a: b}</style><g style="c: d"/><g style="c: d"/></svg>')
+    b'<svg><style>*{a: b}.s0{c: d}</style><g class="s0"/><g class="s0"/></svg>'
+    """
+    counts: dict[bytes, int] = {}
+    for style in _SVG_STYLE.findall(svg):
+        counts[style] = counts.get(style, 0) + 1
+    names = {style: b"s%d" % i for i, style in enumerate(s for s, n in counts.items() if n > 1)}
+    if not names:
+        return svg
+    rules = b"".join(b".%s{%s}" % (name, style) for style, name in names.items())
+    text = _SVG_STYLE.sub(
+        lambda m: b' class="%s"' % names[m.group(1)] if m.group(1) in names else m.group(0), svg
+    )
+    end = text.find(b"</style>")
+    if end < 0:  # no style sheet yet: add one at the top
+        end = text.index(b">") + 1
+        rules = b'<defs><style type="text/css">' + rules + b"</style></defs>"
+    return text[:end] + rules + text[end:]
 
 
 def _settle_layout(fig: Figure, decimals: int = 6) -> None:
