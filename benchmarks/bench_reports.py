@@ -14,7 +14,7 @@ tables, document.json)
 ====================================================  =============================
 
 Every command runs the ``dimios-research`` command line in a new process
-(``python -m dimios_research.cli.main``), as a user does; the report notebooks run in their
+(``python -m dimios_research``), as a user does; the report notebooks run in their
 own Jupyter kernel, which inherits ``PYTHONPATH``. ``--tree`` measures another source tree
 of the package (e.g. an export of an earlier commit) with the same script, for a before and
 after comparison on the same machine::
@@ -87,7 +87,11 @@ def _line(name: str, seconds: float, floor: float, target: float | None) -> None
 
 def _measure(args: argparse.Namespace, env: dict[str, str], tmp: Path, floor: float) -> None:
     tree, data = args.tree, args.tree / "data" / "demo"
-    cli = [sys.executable, "-m", "dimios_research.cli.main", "report"]
+    # earlier trees have no ``__main__`` module: their command is the CLI module itself
+    package = "dimios_research" if (tree / "dimios_research" / "__main__.py").is_file() else (
+        "dimios_research.cli.main"
+    )  # fmt: skip
+    cli = [sys.executable, "-m", package, "report"]
     common = ["--data", str(data), "--no-progress"]
     warm = tmp / "warm"
     _run([*cli, "status", *common, "--out", str(warm)], env, tmp)  # fills the cache
