@@ -26,6 +26,7 @@ LAYERS = {
     "stats": 3,
     "report": 4,
     "cli": 5,
+    "__main__": 6,  # `python -m dimios_research`: runs the command line
 }
 
 
