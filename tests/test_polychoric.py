@@ -102,3 +102,33 @@ def test_invalid_inputs():
     with pytest.raises(ValueError, match="n_boot"):
         cronbach_alpha(pd.DataFrame({"a": [1, 2, 3, 4], "b": [1, 2, 2, 4]}), method="polychoric",
                        n_boot=10)  # fmt: skip
+
+
+def test_score_search_finds_the_golden_section_maximum(answers):
+    """Secant steps on the score land where the likelihood search does (to its 1e-8)."""
+    from dimios_research.stats import polychoric as module
+
+    codes, n_categories = module._codes(answers)
+    args = module._pairs(codes, n_categories)
+    by_score = module._root_of_score(args)
+    by_likelihood = module._golden_section(args)
+    assert np.abs(by_score - by_likelihood).max() < 1e-7
+    assert np.abs(module._score(by_score, *args)).max() < 1e-8  # the score is zero there
+
+
+def test_pairs_at_the_edge_fall_back_to_golden_section(monkeypatch):
+    """Identical items (correlation 1): the secant leaves the range; golden section takes over."""
+    from dimios_research.stats import polychoric as module
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(400, 2))
+    x = pd.DataFrame(np.digitize(z, [-1, 0, 1]) + 1, columns=["a", "c"])
+    x["b"] = x["a"]
+    calls = []
+    golden = module._golden_section
+    monkeypatch.setattr(module, "_golden_section", lambda args: calls.append(1) or golden(args))
+    module._ESTIMATED.clear()
+    rho = polychoric(x[["a", "b", "c"]])
+    assert calls  # the identical pair went to the fallback
+    assert rho.loc["a", "b"] > 0.999
+    assert abs(rho.loc["a", "c"]) < 0.15  # independent items stay near 0

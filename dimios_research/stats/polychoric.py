@@ -6,7 +6,9 @@ k)`, and the correlation of every item pair maximises the bivariate normal likel
 pair's contingency table with the thresholds held fixed (Olsson 1979, two-step). The cell
 probabilities of all item pairs and cells are computed at once: the bivariate normal
 distribution function by Gauss-Legendre quadrature of Drezner & Wesolowsky's (1990) single
-integral, and the correlations of all pairs by one vectorised golden-section search.
+integral, and the correlations of all pairs together by secant steps on the score (the
+derivative of the log-likelihood, whose cell terms are bivariate normal densities), with a
+golden-section search of the likelihood for any pair the steps do not settle.
 
 References
 ----------
@@ -32,7 +34,12 @@ __all__ = ["polychoric", "thresholds"]
 
 #: Gauss-Legendre nodes of the bivariate normal integral
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
-#: golden-section iterations: the bracket (-1, 1) shrinks to about 1e-12
+#: secant steps end when a pair's step is this small (or after _MAX_STEPS steps)
+_BRACKET_TOL = 1e-12
+_MAX_STEPS = 30
+#: secant steps stay inside (-_RHO_MAX, _RHO_MAX) (the quadrature's own clip)
+_RHO_MAX = 0.999999
+#: golden-section iterations (pairs the secant steps do not settle): (-1, 1) to about 1e-12
 _GOLDEN_ITERATIONS = 60
 #: thresholds are clipped here (a category never used gives an infinite threshold)
 _CLIP = 8.0
@@ -96,6 +103,11 @@ def _bvn_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
     return special.ndtr(h) * special.ndtr(k) + integral / (2 * np.pi)
 
 
+def _cells(grid_values: np.ndarray) -> np.ndarray:
+    """Cell values (pairs, R, C) from a function's values at the interior threshold grid."""
+    return np.diff(np.diff(grid_values, axis=1), axis=2)
+
+
 def _cell_probabilities(tau_row: np.ndarray, tau_col: np.ndarray, rho: np.ndarray) -> np.ndarray:
     """Cell probabilities (pairs, R, C) of the pairs' tables for correlations ``rho``."""
     pairs, n_row = tau_row.shape
@@ -105,7 +117,32 @@ def _cell_probabilities(tau_row: np.ndarray, tau_col: np.ndarray, rho: np.ndarra
     grid[:, -1, 1:-1] = special.ndtr(tau_col)
     grid[:, 1:-1, -1] = special.ndtr(tau_row)
     grid[:, -1, -1] = 1.0
-    return np.diff(np.diff(grid, axis=1), axis=2)
+    return _cells(grid)
+
+
+def _cell_slopes(tau_row: np.ndarray, tau_col: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """d P / d rho of every cell: :math:`\\partial \\Phi_2 / \\partial\\rho = \\phi_2(h, k; \\rho)`.
+
+    The bivariate normal density vanishes where a threshold is infinite (the grid's edges).
+    """
+    pairs, n_row = tau_row.shape
+    h, k = tau_row[:, :, None], tau_col[:, None, :]
+    r = rho[:, None, None]
+    one_minus = 1.0 - r**2
+    grid = np.zeros((pairs, n_row + 2, tau_col.shape[1] + 2))
+    grid[:, 1:-1, 1:-1] = np.exp(-(h**2 - 2 * r * h * k + k**2) / (2 * one_minus)) / (
+        2 * np.pi * np.sqrt(one_minus)
+    )
+    return _cells(grid)
+
+
+def _score(rho, tau_row, tau_col, shares) -> np.ndarray:
+    """d/d rho of :func:`_objective` for every pair (cells with P <= 0 left out, as there)."""
+    prob = _cell_probabilities(tau_row, tau_col, rho)
+    slope = _cell_slopes(tau_row, tau_col, rho)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        terms = np.where(prob > 0, shares * slope / np.where(prob > 0, prob, 1.0), 0.0)
+    return -np.sum(terms, axis=(1, 2))
 
 
 def _objective(rho, tau_row, tau_col, shares) -> np.ndarray:
@@ -138,7 +175,8 @@ def polychoric(items: pd.DataFrame | np.ndarray) -> pd.DataFrame:
     (-1, 1) that minimises :math:`-\\sum_{ab} p_{ab} \\log P_{ab}(\\rho)` with
     :math:`P_{ab}` the bivariate normal probability of cell (a, b). psych stops its
     one-dimensional search (``optimize``) at a tolerance of about 1e-4; this function
-    narrows the bracket to about 1e-12, so the two agree to about 1e-4. psych switches to
+    solves the score equation (the likelihood's derivative is zero) to about 1e-12, so the
+    two agree to about 1e-4. psych switches to
     pairwise thresholds with a continuity correction when the items do not all use the top
     code; this function keeps the global thresholds. psych smooths a matrix that is not
     positive definite (``smooth = TRUE``); this function returns it as estimated. The last
@@ -173,6 +211,17 @@ _KEEP = 64
 
 def _estimate(codes: np.ndarray, n_categories: int) -> np.ndarray:
     """The polychoric matrix of integer codes (see :func:`polychoric`)."""
+    p = codes.shape[1]
+    rows, cols = np.tril_indices(p, -1)
+    rho = _root_of_score(_pairs(codes, n_categories))
+    matrix = np.eye(p)
+    matrix[rows, cols] = rho
+    matrix[cols, rows] = rho
+    return matrix
+
+
+def _pairs(codes: np.ndarray, n_categories: int) -> tuple:
+    """Row thresholds, column thresholds and table shares of every item pair (lower triangle)."""
     tau = np.clip(_thresholds(codes, n_categories), -_CLIP, _CLIP)
     p = codes.shape[1]
     rows, cols = np.tril_indices(p, -1)
@@ -184,10 +233,60 @@ def _estimate(codes: np.ndarray, n_categories: int) -> np.ndarray:
     totals = tables.sum(axis=(1, 2))
     if np.any(totals == 0):
         raise ValueError("some item pairs have no respondent answering both.")
-    shares = tables / totals[:, None, None]
-    low, high = np.full(len(rows), -1.0), np.full(len(rows), 1.0)
+    return tau[rows], tau[cols], tables / totals[:, None, None]
+
+
+def _pearson(shares: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the category numbers of every pair's table (the start value)."""
+    codes = np.arange(shares.shape[1], dtype=float)
+    row, col = shares.sum(axis=2), shares.sum(axis=1)
+    mean_r, mean_c = row @ codes, col @ codes
+    var_r, var_c = row @ codes**2 - mean_r**2, col @ codes**2 - mean_c**2
+    cov = np.einsum("a,nab,b->n", codes, shares, codes) - mean_r * mean_c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = cov / np.sqrt(var_r * var_c)
+    return np.clip(np.nan_to_num(rho), -0.9, 0.9)
+
+
+def _root_of_score(args: tuple) -> np.ndarray:
+    """Correlation of every pair where its score is zero: secant steps, golden section if not.
+
+    The likelihood of a pair's table is largest where its score (:func:`_score`) is zero.
+    Secant steps from the Pearson correlation of the table's category numbers (close to the
+    polychoric one) reach that point in some six to ten steps, each one quadrature of all
+    cells; a golden-section search on the likelihood needs sixty. A pair whose steps leave
+    (-0.999999, 0.999999), stall, or end where the likelihood is smallest rather than
+    largest is searched by golden section (:func:`_golden_section`), as before.
+    """
+    x0 = _pearson(args[2])
+    x1 = x0 + np.where(x0 < 0, 0.01, -0.01)
+    f0, f1 = _score(x0, *args), _score(x1, *args)
+    converged = np.zeros(len(x0), dtype=bool)
+    for _ in range(_MAX_STEPS):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            step = np.where(converged, 0.0, -f1 * (x1 - x0) / (f1 - f0))
+        x0, f0, x1 = x1, f1, x1 + np.nan_to_num(step, nan=np.inf)
+        bad = ~np.isfinite(x1) | (np.abs(x1) >= _RHO_MAX)
+        x1 = np.where(bad, 0.0, x1)
+        f1 = _score(x1, *args)
+        converged |= (np.abs(step) < _BRACKET_TOL) & ~bad
+        if np.all(converged | bad):
+            break
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rising = (f1 - f0) / (x1 - x0) > 0  # a minimum of -log L, not a maximum
+    good = converged & (rising | (x1 == x0))
+    rho = x1.copy()
+    if not good.all():
+        rest = ~good
+        rho[rest] = _golden_section(tuple(a[rest] for a in args))
+    return rho
+
+
+def _golden_section(args: tuple) -> np.ndarray:
+    """Golden-section search of the likelihood over (-1, 1) for every pair (to about 1e-12)."""
+    n = len(args[2])
+    low, high = np.full(n, -1.0), np.full(n, 1.0)
     golden = (np.sqrt(5) - 1) / 2
-    args = (tau[rows], tau[cols], shares)
     a, b = high - golden * (high - low), low + golden * (high - low)
     fa, fb = _objective(a, *args), _objective(b, *args)
     for _ in range(_GOLDEN_ITERATIONS):  # all pairs narrowed together
@@ -199,8 +298,4 @@ def _estimate(codes: np.ndarray, n_categories: int) -> np.ndarray:
         evaluate = np.where(left, a, b)
         f_new = _objective(evaluate, *args)
         fa, fb = np.where(left, f_new, fb), np.where(left, fa, f_new)
-    rho = (low + high) / 2
-    matrix = np.eye(p)
-    matrix[rows, cols] = rho
-    matrix[cols, rows] = rho
-    return matrix
+    return (low + high) / 2
