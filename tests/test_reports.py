@@ -680,6 +680,23 @@ def test_a_kernel_started_early_writes_the_same_report(scored, small, tmp_path):
     assert "data:image" not in executed and 'src=\\"figures/index.svg\\"' in executed
 
 
+def test_workers_started_before_planning_stop_when_planning_fails(small, tmp_path):
+    """Workers (and their kernels) start while the command scores; a bad request stops them."""
+    import multiprocessing
+
+    folder, _, _ = small
+    result = invoke(
+        "organisation", "--org", "X999,Y999", "--jobs", "2", "--data", folder,
+        "--out", tmp_path / "out", "--notebooks", _notebooks(), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip()
+        == "error: unknown organisation 'X999': not in the organisation register"
+    )
+    assert multiprocessing.active_children() == []  # the workers were shut down and joined
+
+
 def test_prompt_kernel_clients_are_ready_and_connected():
     from jupyter_core.utils import run_sync
 

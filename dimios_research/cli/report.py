@@ -172,11 +172,11 @@ _SELECTOR_OPTIONS: dict[str, list[Callable]] = {
 }
 
 
-def _run(jobs, n_jobs: int, progress: bool) -> None:
+def _run(jobs, n_jobs: int, progress: bool, workers=None) -> None:
     """Run planned jobs, print what was written; exit 1 when a notebook failed."""
     from ..report.runner import NotebookFailedError, run_jobs
 
-    outcomes = run_jobs(jobs, n_jobs=n_jobs, progress=progress)
+    outcomes = run_jobs(jobs, n_jobs=n_jobs, progress=progress, workers=workers)
     failed = [o for o in outcomes if isinstance(o, NotebookFailedError)]
     written = [o for o in outcomes if not isinstance(o, NotebookFailedError)]
     if written:
@@ -204,9 +204,10 @@ def _report_command(kind: str, **options: Any) -> None:
     """Check the parameters, score once, plan every report of the request, run them.
 
     When the reports run in this process, their kernel is started first and imports the
-    library while this process plans (:func:`~dimios_research.report.runner.start_kernel_early`).
-    (Starting worker processes early as well gains nothing on two cores: their start-up is
-    as much computing as the planning it would overlap.)
+    library while this process plans (:func:`~dimios_research.report.runner.start_kernel_early`);
+    when they run in worker processes, the workers and their kernels are started first
+    (:func:`~dimios_research.report.runner.start_workers`): scoring keeps one core busy for
+    seconds, which the workers' start-up fills.
     """
     from ..report import runner
     from ..report.document import FIGURE_FORMATS_ENV, resolve_figure_formats
@@ -229,16 +230,20 @@ def _plan_and_run(kind: str, kinds: list[str], options: dict[str, Any]) -> None:
     from ..report import runner
 
     check_output_folder("--out", options["out_dir"], options["data_dir"])
-    if _in_process(kind, options):  # (worker processes start their kernels themselves)
-        runner.start_kernel_early(
-            kinds, options["notebook_dir"], data_dir=options["data_dir"], out_dir=options["out_dir"]
-        )
+    early = {"data_dir": options["data_dir"], "out_dir": options["out_dir"]}
+    workers = None
+    if _in_process(kind, options):
+        runner.start_kernel_early(kinds, options["notebook_dir"], **early)
+    else:
+        workers = runner.start_workers(options["jobs"], kinds, options["notebook_dir"], **early)
     try:
         jobs = _plan(kind, kinds, options)
     except BaseException:
         runner.shutdown_warm_kernel()
+        if workers is not None:
+            workers.shutdown(cancel_futures=True)
         raise
-    _run(jobs, options["jobs"], options["progress"])
+    _run(jobs, options["jobs"], options["progress"], workers)
 
 
 def _plan(kind: str, kinds: list[str], options: dict[str, Any]) -> list:

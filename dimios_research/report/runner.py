@@ -143,6 +143,7 @@ __all__ = [
     "clean_leftovers",
     "skip_slow_iri_checker",
     "start_kernel_early",
+    "start_workers",
 ]
 
 #: Report kinds and their notebooks (derived from the registry).
@@ -680,6 +681,44 @@ def start_kernel_early(
     _WARM["warm_up"] = client  # type: ignore[assignment]  # its sockets must stay open
 
 
+def start_workers(
+    n_jobs: int,
+    kinds: Iterable[str],
+    notebook_dir: str | Path | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+) -> ProcessPoolExecutor:
+    """Worker processes for a batch of reports, started now, each with its kernel warming up.
+
+    For a command that runs its reports in worker processes (:func:`run_jobs` with
+    ``workers``): each worker starts its kernel and has it import the reports' modules
+    (:func:`start_kernel_early`, with the same ``data_dir`` and ``out_dir``) while this
+    process scores the data and plans the reports, which keep one core busy for seconds
+    (scoring the demo from its files: 2.6 s) while the other would wait. Shut the workers
+    down (``shutdown``, or a ``with`` block) if no report is run after all.
+    """
+    if n_jobs < 1:
+        raise ReportParameterError(f"jobs must be at least 1, got {n_jobs}")
+    pool = ProcessPoolExecutor(
+        n_jobs, mp_context=get_context("spawn"), initializer=_start_worker,
+        initargs=(tuple(kinds), notebook_dir, data_dir, out_dir),
+    )  # fmt: skip
+    for _ in range(n_jobs):  # the pool starts a worker per task waiting, not before
+        pool.submit(int)
+    return pool
+
+
+def _start_worker(
+    kinds: tuple[str, ...],
+    notebook_dir: str | Path | None,
+    data_dir: str | Path | None,
+    out_dir: str | Path | None,
+) -> None:
+    skip_slow_iri_checker()
+    start_kernel_early(kinds, notebook_dir, data_dir=data_dir, out_dir=out_dir)
+
+
 def _stop_warm_up() -> None:
     client = _WARM.pop("warm_up", None)
     if client is not None:
@@ -885,6 +924,7 @@ def run_jobs(
     progress: bool = True,
     on_done: Callable[[ReportOutcome | NotebookFailedError], None] | None = None,
     reuse_kernel: bool = True,
+    workers: ProcessPoolExecutor | None = None,
 ) -> list[ReportOutcome | NotebookFailedError]:
     """Run several reports, in parallel worker processes when ``n_jobs > 1``.
 
@@ -894,7 +934,9 @@ def run_jobs(
     (tqdm) is written to stderr when ``progress`` is true. Workers are started with
     ``spawn``, so the parent's ZeroMQ state is never inherited through ``fork``. With
     ``reuse_kernel`` (default) each worker keeps one kernel for its reports (see
-    :func:`run_job`); the kernels are shut down when the workers exit.
+    :func:`run_job`); the kernels are shut down when the workers exit. ``workers``, from
+    :func:`start_workers`, runs the reports in those processes (whatever ``n_jobs``) and
+    shuts them down at the end.
     """
     from tqdm import tqdm
 
@@ -910,7 +952,7 @@ def run_jobs(
             on_done(outcome)
 
     try:
-        if n_jobs == 1 or len(jobs) == 1:
+        if workers is None and (n_jobs == 1 or len(jobs) == 1):
             try:
                 for i, job in enumerate(jobs):
                     try:
@@ -921,10 +963,11 @@ def run_jobs(
                 if reuse_kernel:
                     shutdown_warm_kernel()
         else:
-            workers = min(n_jobs, len(jobs))
-            with ProcessPoolExecutor(
-                workers, mp_context=get_context("spawn"), initializer=skip_slow_iri_checker
-            ) as pool:
+            pool = workers or ProcessPoolExecutor(
+                min(n_jobs, len(jobs)), mp_context=get_context("spawn"),
+                initializer=skip_slow_iri_checker,
+            )  # fmt: skip
+            with pool:
                 futures = {
                     pool.submit(run_job, jobs[i], reuse_kernel=reuse_kernel): i
                     for i in _submission_order(jobs)
