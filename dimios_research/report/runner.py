@@ -58,7 +58,9 @@ and the notebook's imports are paid once per worker. A kernel that died is repla
 
 Where the time goes (issue 16): a report command that runs its reports in its own process
 starts the kernel first (:func:`start_kernel_early`), which imports the library and reads
-the stored results while the command checks the request and loads the scores; kernel
+the stored results while the command checks the request and loads the scores; one that
+runs them in worker processes starts the workers first (:func:`start_workers`), each
+warming its kernel the same way while the command scores and plans; kernel
 clients are ready without the idle waits of ``jupyter_client``
 (:mod:`~dimios_research.report.kernels`); a kernel reads the results store once and keeps it
 while its files are unchanged (:func:`~dimios_research.report.results.load_results`);
