@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import codecs
 import re
-import time
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -302,24 +303,21 @@ HOSTILE_CELLS = {
 
 @pytest.mark.slow  # over a second: left out of make test-fast
 @pytest.mark.parametrize("kind", sorted(HOSTILE_CELLS))
-def test_patterns_run_in_linear_time(kind):
-    """A 10 MB cell is scanned in about the time of ten 1 MB cells (the old e-mail pattern
-    took 56 s on 100 KB). A loose absolute bound guards against a pathological engine."""
-    make = HOSTILE_CELLS[kind]
-    small, large = make(1_000_000), make(10_000_000)
+def test_patterns_scan_cells_on_re2_only(kind, monkeypatch):
+    """A 10 MB hostile cell is scanned by RE2 (an automaton: linear in the text, whatever the
+    pattern), never by Python's backtracking ``re`` (the old e-mail pattern took 56 s on 100
+    KB). Times are printed by ``benchmarks/bench_hostile_input.py``, not asserted here."""
+    from dimios_research.io import privacy
 
-    def seconds(text: str) -> float:
-        start = time.perf_counter()
-        find_personal(text)
-        personal_mask(pd.Series([text, "x"]))
-        return time.perf_counter() - start
+    class NoBacktracking:
+        def __getattr__(self, name):
+            raise AssertionError(f"cell content went through Python's re.{name}")
 
-    seconds(small)  # warm-up
-    t_small = min(seconds(small) for _ in range(3))
-    t_large = min(seconds(large) for _ in range(2))
-    assert t_large < 5.0, f"{kind}: 10 MB took {t_large:.2f} s"
-    # linear: about 10 times; quadratic would be 100 times
-    assert t_large < 30 * max(t_small, 0.02), f"{kind}: {t_small:.3f} s vs {t_large:.3f} s"
+    large = HOSTILE_CELLS[kind](10_000_000)
+    expected = find_personal(large)
+    monkeypatch.setattr(privacy, "re", NoBacktracking())
+    assert find_personal(large) == expected
+    assert personal_mask(pd.Series([large, "x"])).tolist() == [expected is not None, False]
 
 
 def test_redact_text_replaces_only_the_personal_part():
@@ -430,17 +428,21 @@ def write_bomb(path: Path, expanded: int, noise: int = 0) -> None:
             sheet.write(b"</sheetData></worksheet>")
 
 
-def test_xlsx_bomb_is_refused_quickly(tmp_path, monkeypatch):
+def test_xlsx_bomb_is_refused_unopened(tmp_path, monkeypatch):
     bomb = tmp_path / "bomb.xlsx"
     write_bomb(bomb, 40 * 1024 * 1024)
     assert bomb.stat().st_size < 1024 * 1024
-    start = time.perf_counter()
+    import openpyxl
+
+    def never(*args, **kwargs):
+        raise AssertionError("the workbook was opened: its parts were not checked first")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", never)  # refused from the zip directory
     with pytest.raises(DataValidationError, match=r"expands \d+ times.*zip bomb"):
         read_table(bomb, max_bytes=10 * 1024**3)  # even with a raised limit
     monkeypatch.setattr(files, "MAX_EXPANSION", 10**6)
     with pytest.raises(DataValidationError, match=r"workbook content \(uncompressed\) of 40"):
         read_table(bomb, max_bytes=30 * 1024**2)
-    assert time.perf_counter() - start < 2.0
 
 
 def test_xlsx_and_parquet_row_limits(tmp_path, monkeypatch):
@@ -458,10 +460,17 @@ def test_parquet_content_is_measured_before_it_is_expanded(tmp_path):
     # One 20 KB text repeated in 3,000 rows: a 60 MB column stored in a few KB.
     pd.DataFrame({"a": ["x" * 20_000] * 3_000}).to_parquet(tmp_path / "r.parquet")
     assert (tmp_path / "r.parquet").stat().st_size < 100_000  # dictionary-encoded
-    start = time.perf_counter()
     with pytest.raises(DataValidationError, match=r"Parquet content \(expanded\) of 57.2 MB"):
         read_table(tmp_path / "r.parquet")
-    assert time.perf_counter() - start < 2.0
+    # measured from the dictionary and refused before decoding: in a fresh process Arrow's
+    # peak allocation stays far below the 57 MB the column would expand to
+    code = (
+        "import pyarrow as pa\nfrom dimios_research.io.files import read_table\n"
+        f"try:\n    read_table({str(tmp_path / 'r.parquet')!r})\nexcept ValueError:\n    pass\n"
+        "print(pa.default_memory_pool().max_memory())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(done.stdout) < 5 * 1024 * 1024
     pd.DataFrame({"a": ["x" * 1000] * 200}).to_parquet(tmp_path / "s.parquet")
     assert read_table(tmp_path / "s.parquet")["a"].str.len().tolist() == [1000] * 200
 
@@ -551,10 +560,8 @@ ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 def test_alias_bomb_in_a_mapping_is_refused(tmp_path):
     path = tmp_path / "mapping.yaml"
     path.write_text("columns: {x: respondent_id}\nvalues:\n  " + ALIAS_BOMB.replace("\n", "\n  "))
-    start = time.perf_counter()
     with pytest.raises(DataValidationError, match=r"YAML aliases \(\*a\) are not allowed"):
-        load_mapping(path)
-    assert time.perf_counter() - start < 1.0
+        load_mapping(path)  # an alias is refused, never expanded
 
 
 def test_alias_bomb_in_a_codebook_is_refused(tmp_path):
@@ -565,10 +572,8 @@ def test_alias_bomb_in_a_codebook_is_refused(tmp_path):
         + ALIAS_BOMB.replace("\n", "\n  "),
         encoding="utf-8",
     )
-    start = time.perf_counter()
     with pytest.raises(CodebookError, match=r"YAML aliases \(\*a\) are not allowed"):
         load_codebook(path)
-    assert time.perf_counter() - start < 2.0
 
 
 def test_alias_in_programme_and_maturity_type_files_is_refused(tmp_path):
@@ -583,16 +588,20 @@ def test_alias_in_programme_and_maturity_type_files_is_refused(tmp_path):
         maturity_types("sv", path)
 
 
-def test_a_50_mb_mapping_is_refused_fast(tmp_path):
+def test_a_50_mb_mapping_is_refused_unparsed(tmp_path, monkeypatch):
     path = tmp_path / "mapping.yaml"
     line = b"  column_with_a_long_name: strategic_alignment_1\n"
     with path.open("wb") as handle:
         handle.write(b"columns:\n")
         handle.write(line * (50 * 1024 * 1024 // len(line)))
-    start = time.perf_counter()
+    from dimios_research import safe_yaml
+
+    def never(*args, **kwargs):
+        raise AssertionError("the file was parsed: its size was not checked first")
+
+    monkeypatch.setattr(safe_yaml, "_load", never)  # refused from its size on disk
     with pytest.raises(DataValidationError, match="mapping file of 52 MB is larger than the 4 MB"):
         load_mapping(path)
-    assert time.perf_counter() - start < 0.5
 
 
 def test_the_mapping_file_is_parsed_once(tmp_path, monkeypatch):

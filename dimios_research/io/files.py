@@ -378,14 +378,14 @@ def _read_parquet(path: Path, max_bytes: int) -> pd.DataFrame:
     for column in table.columns:
         chunks = []
         for chunk in column.chunks:
-            if pa.types.is_dictionary(chunk.type):
+            expanded = pa.types.is_dictionary(chunk.type)
+            if expanded:
                 lengths = pc.binary_length(chunk.dictionary).take(chunk.indices)
                 size += pc.sum(lengths).as_py() or 0
-                chunk = chunk.dictionary_decode()
             else:
                 size += chunk.nbytes
             _refuse_large(path, size, max_bytes, "Parquet content (expanded)")
-            chunks.append(chunk)
+            chunks.append(chunk.dictionary_decode() if expanded else chunk)  # after the check
         columns.append(pa.chunked_array(chunks, type=chunks[0].type if chunks else None))
     return pa.table(columns, names=table.column_names).to_pandas()
 
