@@ -35,7 +35,7 @@ __all__ = ["polychoric", "thresholds"]
 #: Gauss-Legendre nodes of the bivariate normal integral
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(64)
 #: secant steps end when a pair's step is this small (or after _MAX_STEPS steps)
-_BRACKET_TOL = 1e-12
+_STEP_TOL = 1e-12
 _MAX_STEPS = 30
 #: secant steps stay inside (-_RHO_MAX, _RHO_MAX) (the quadrature's own clip)
 _RHO_MAX = 0.999999
@@ -254,9 +254,10 @@ def _root_of_score(args: tuple) -> np.ndarray:
     The likelihood of a pair's table is largest where its score (:func:`_score`) is zero.
     Secant steps from the Pearson correlation of the table's category numbers (close to the
     polychoric one) reach that point in some six to ten steps, each one quadrature of all
-    cells; a golden-section search on the likelihood needs sixty. A pair whose steps leave
-    (-0.999999, 0.999999), stall, or end where the likelihood is smallest rather than
-    largest is searched by golden section (:func:`_golden_section`), as before.
+    cells; a golden-section search on the likelihood needs sixty. A pair whose step leaves
+    (-0.999999, 0.999999) starts again from 0; a pair that has not settled after
+    ``_MAX_STEPS`` steps, or settles where the likelihood is smallest rather than largest,
+    is searched by golden section (:func:`_golden_section`), as before.
     """
     x0 = _pearson(args[2])
     x1 = x0 + np.where(x0 < 0, 0.01, -0.01)
@@ -267,9 +268,9 @@ def _root_of_score(args: tuple) -> np.ndarray:
             step = np.where(converged, 0.0, -f1 * (x1 - x0) / (f1 - f0))
         x0, f0, x1 = x1, f1, x1 + np.nan_to_num(step, nan=np.inf)
         bad = ~np.isfinite(x1) | (np.abs(x1) >= _RHO_MAX)
-        x1 = np.where(bad, 0.0, x1)
+        x1 = np.where(bad, 0.0, x1)  # a step out of range: start again from 0
         f1 = _score(x1, *args)
-        converged |= (np.abs(step) < _BRACKET_TOL) & ~bad
+        converged |= (np.abs(step) < _STEP_TOL) & ~bad
         if np.all(converged | bad):
             break
     with np.errstate(invalid="ignore", divide="ignore"):
