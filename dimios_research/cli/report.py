@@ -16,13 +16,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .errors import EXIT_INTERNAL_ERROR as EXIT_NOTEBOOK_FAILED
 from .errors import say_error, user_errors
 from .paths import check_output_folder, parse_max_bytes
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 DEFAULT_JOBS = 2
 
@@ -172,7 +175,7 @@ _SELECTOR_OPTIONS: dict[str, list[Callable]] = {
 }
 
 
-def _run(jobs, n_jobs: int, progress: bool, workers=None) -> None:
+def _run(jobs, n_jobs: int, progress: bool, workers: ProcessPoolExecutor | None = None) -> None:
     """Run planned jobs, print what was written; exit 1 when a notebook failed."""
     from ..report.runner import NotebookFailedError, run_jobs
 

@@ -965,7 +965,7 @@ def run_jobs(
                 if reuse_kernel:
                     shutdown_warm_kernel()
         else:
-            pool = workers or ProcessPoolExecutor(
+            pool = workers if workers is not None else ProcessPoolExecutor(
                 min(n_jobs, len(jobs)), mp_context=get_context("spawn"),
                 initializer=skip_slow_iri_checker,
             )  # fmt: skip
