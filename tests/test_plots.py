@@ -445,6 +445,19 @@ def test_save_figure_paths_and_errors(tmp_path, close_after):
         plots.save_figure("not a figure", tmp_path / "x")
 
 
+def test_save_figure_draws_each_format_once(types_df, tmp_path, close_after, monkeypatch):
+    """No unseen draw before the one written (matplotlib adds one while any engine is set)."""
+    fig = _figure_for_saving(types_df)
+    close_after(fig)
+    engine = fig.get_layout_engine()
+    draws = []
+    real_draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: (draws.append(1), real_draw(self, r)))
+    plots.save_figure(fig, tmp_path / "once", formats=("svg", "png"), dpi=20)
+    assert len(draws) == 2  # one per format
+    assert fig.get_layout_engine() is engine  # the engine is back for the next save
+
+
 def test_save_figure_closes_only_when_asked(tmp_path):
     fig = plt.figure(figsize=(1, 1))
     plots.save_figure(fig, tmp_path / "kept", formats=("png",), dpi=20)
