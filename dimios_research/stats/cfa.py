@@ -446,14 +446,15 @@ def _fit(spec: _Spec, prepared: dict, start: np.ndarray | None = None) -> dict:
     """Fit the model to prepared data: estimates and the H0, H1 and baseline discrepancies."""
     moments, groups, n = prepared["moments"], prepared["groups"], prepared["n"].sum()
     theta = _start(spec, moments) if start is None else start
-    # The complete-data fit to the EM moments brings rough start values near the FIML
-    # optimum; start values from a fitted model (the invariance ladder) are nearer already,
-    # and the pre-fit only added evaluations (the metric model: 493 of them, 0.9 s).
-    if start is None or groups is None:
+    if groups is None:  # complete data: the fit to the moments is the fit
         theta, ok = _minimise(_complete_objective, theta, (spec, moments), n)
-    if groups is None:
         h0 = _complete_objective(theta, spec, moments)[0]
-    else:  # the complete-data fit to the EM moments is the start of the FIML fit
+    else:
+        # A complete-data fit to the EM moments brings rough start values near the FIML
+        # optimum; start values from a fitted model (the invariance ladder) are nearer
+        # already, and the pre-fit only added evaluations (the metric model: 493, 0.9 s).
+        if start is None:
+            theta, _ = _minimise(_complete_objective, theta, (spec, moments), n)
         theta, ok = _minimise(_fiml_objective, theta, (spec, groups), n)
         h0 = _fiml_objective(theta, spec, groups)[0]
     return dict(
