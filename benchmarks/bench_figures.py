@@ -5,10 +5,12 @@ that leaves each profile about 0.5 s of CPU in all: its statistics, tables, work
 PDF and the Jupyter protocol. This script prints, in process and with a warm results store:
 
 - the floor of one matplotlib figure as the reports save it: one Axes, one line, two axis
-  labels, constrained layout once and SVG (:func:`~dimios_research.report.figures.save_figure`);
+  labels, constrained layout once and SVG, written by
+  :func:`~dimios_research.report.figures.save_figure`;
 - each of the profile's three figures, split into building, layout and writing the SVG, and
   its ratio to that floor;
-- a whole profile (sections, figures and document saved, no PDF), and the figures' share.
+- a whole profile (:func:`~dimios_research.report.profile.build_organisation_profile`:
+  sections, figures and document saved; no PDF, no DIOS section), and the figures' share.
 
 Nothing is asserted. Run from the repository root::
 
@@ -18,37 +20,46 @@ Nothing is asserted. Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import matplotlib as mpl
 from matplotlib.figure import Figure
 
 import dimios_research as dr
 from dimios_research.report import figures, runner, summaries
 from dimios_research.report import profile as organisation_profile
-from dimios_research.report.figures import _settle_layout, theme_rc
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASES = ("build", "layout", "svg")
 
 
-def _timed_save(make_figure) -> dict[str, float]:
-    """Seconds to build, lay out and write one figure as save_figure does it (SVG only)."""
-    rc = theme_rc() | {"figure.autolayout": False, "figure.constrained_layout.use": False}
+def _timed_save(make_figure, folder: Path) -> dict[str, float]:
+    """Seconds to build a figure, lay it out and write it as the reports do (SVG only).
+
+    :func:`~dimios_research.report.figures.save_figure` itself writes the file; its layout
+    step is timed by wrapping :func:`~dimios_research.report.figures._settle_layout`.
+    """
+    settle, spent = figures._settle_layout, {}
+
+    def timed_settle(fig: Figure, *args, **kwargs) -> None:
+        started = time.perf_counter()
+        settle(fig, *args, **kwargs)
+        spent["layout"] = time.perf_counter() - started
+
     started = time.perf_counter()
-    with mpl.rc_context(rc):
+    with figures.theme():
         fig = make_figure()
-        built = time.perf_counter()
-        _settle_layout(fig)
-        fig.set_layout_engine(None)
-        laid_out = time.perf_counter()
-        fig.savefig(io.BytesIO(), format="svg")
-    done = time.perf_counter()
-    return {"build": built - started, "layout": laid_out - built, "svg": done - laid_out}
+    built = time.perf_counter()
+    figures._settle_layout = timed_settle
+    try:
+        figures.save_figure(fig, folder / "figure", formats=("svg",))
+    finally:
+        figures._settle_layout = settle
+    saved = time.perf_counter()
+    layout = spent["layout"]
+    return {"build": built - started, "layout": layout, "svg": saved - built - layout}
 
 
 def _floor_figure() -> Figure:
@@ -84,13 +95,9 @@ def _profile_figures(results, organisation_id: str) -> dict:
 
 def _whole_profile(results, organisation_id: str, folder: Path) -> float:
     started = time.perf_counter()
-    profile = organisation_profile.profile_for(results, organisation_id, None, "sv")
-    doc = organisation_profile.start(results, profile, folder / organisation_id, "sv", show=False)
-    for section in organisation_profile.SECTIONS:
-        extra = (ROOT / "data" / "demo",) if section.__name__ == "add_dios" else ()
-        section(doc, results, profile, *extra)
-    organisation_profile.add_appendix(doc, results, profile)
-    doc.save()
+    organisation_profile.build_organisation_profile(
+        results, folder / organisation_id, organisation_id, show=False
+    )
     return time.perf_counter() - started
 
 
@@ -104,11 +111,12 @@ def main() -> None:
         ids = runner.reportable_organisations(results, results.scores.years[-1])
         ids = ids[: args.profiles]
         _whole_profile(results, ids[0], folder)  # warm: imports, caches, fonts
-        floor = statistics.median(sum(_timed_save(_floor_figure).values()) for _ in range(20))
+        floors = [sum(_timed_save(_floor_figure, folder).values()) for _ in range(20)]
+        floor = statistics.median(floors)
         phases: dict[str, dict[str, list[float]]] = {}
         for organisation_id in ids:
             for kind, make in _profile_figures(results, organisation_id).items():
-                for phase, seconds in _timed_save(make).items():
+                for phase, seconds in _timed_save(make, folder).items():
                     phases.setdefault(kind, {}).setdefault(phase, []).append(seconds)
         whole = statistics.median(_whole_profile(results, i, folder) for i in ids)
     print(f"floor: one Axes, one line, layout and SVG      {floor * 1000:6.0f} ms")
